@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/linli-org/linli"
+)
+
+// auditEvent starts an audit record for an actor's action on an object.
+func auditEvent(a linli.Actor, action, objType string, objID any, areaID int64) linli.AuditEvent {
+	return linli.AuditEvent{
+		ActorID:    a.UserID,
+		ActorName:  a.Username,
+		Role:       a.RoleNames(),
+		Action:     action,
+		ObjectType: objType,
+		ObjectID:   fmt.Sprint(objID),
+		AreaID:     areaID,
+		Outcome:    linli.OutcomeOK,
+		ClientIP:   a.IP,
+		RequestID:  a.RequestID,
+	}
+}
+
+// audit appends ev to the hash chain inside tx, so the record commits with
+// the change it describes or not at all. The head row serialises appenders
+// (FOR UPDATE on PostgreSQL; SQLite has one writer).
+func (tx *Tx) audit(ev linli.AuditEvent) error {
+	var seq int64
+	var prev string
+	if err := tx.queryRow(`SELECT seq, hash FROM audit_head WHERE id = 1`+tx.s.d.forUpdate()).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	ev.Seq = seq + 1
+	ev.PrevHash = prev
+	ev.Time = linli.AuditTime(tx.now)
+	if ev.Outcome == "" {
+		ev.Outcome = linli.OutcomeOK
+	}
+	ev.Hash = ev.ComputeHash()
+	if _, err := tx.exec(`INSERT INTO audit (seq, at, actor_id, actor_name, role, action, object_type, object_id,
+		area_id, outcome, client_ip, request_id, purpose, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.Seq, tx.s.d.t(ev.Time), ev.ActorID, ev.ActorName, ev.Role, ev.Action, ev.ObjectType, ev.ObjectID,
+		ev.AreaID, ev.Outcome, ev.ClientIP, ev.RequestID, ev.Purpose, ev.Detail, ev.PrevHash, ev.Hash); err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	if _, err := tx.exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, ev.Seq, ev.Hash); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	return nil
+}
+
+// Audit records an event that has no other write (a failed login, a
+// logout, an export) in its own transaction.
+func (s *Store) Audit(ctx context.Context, ev linli.AuditEvent) error {
+	return s.write(ctx, func(tx *Tx) error { return tx.audit(ev) })
+}
+
+// AuditActor records an actor's action in its own transaction.
+func (s *Store) AuditActor(ctx context.Context, a linli.Actor, action, objType string, objID any, areaID int64, detail string) error {
+	ev := auditEvent(a, action, objType, objID, areaID)
+	ev.Detail = detail
+	return s.Audit(ctx, ev)
+}
+
+// VerifyResult is the outcome of walking the audit chain.
+type VerifyResult struct {
+	Records   int64
+	HeadSeq   int64
+	BrokenSeq int64 // 0 when the chain is intact
+	Reason    string
+}
+
+// VerifyAudit walks the whole chain in order: sequence numbers must be
+// consecutive from 1, each record must link to the previous hash and hash to
+// its stored value, and the last record must be the head. It reports the
+// first broken sequence number.
+func (s *Store) VerifyAudit(ctx context.Context) (VerifyResult, error) {
+	var res VerifyResult
+	var headHash string
+	if err := s.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&res.HeadSeq, &headHash); err != nil {
+		return res, fmt.Errorf("audit head: %w", err)
+	}
+	rows, err := s.query(ctx, `SELECT seq, at, actor_id, actor_name, role, action, object_type, object_id, area_id,
+		outcome, client_ip, request_id, purpose, detail, prev_hash, hash FROM audit ORDER BY seq`)
+	if err != nil {
+		return res, err
+	}
+	defer rows.Close()
+	want := int64(1)
+	prev := linli.GenesisHash
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return res, err
+		}
+		res.Records++
+		switch {
+		case e.Seq != want:
+			res.BrokenSeq, res.Reason = want, "missing record"
+		case e.PrevHash != prev:
+			res.BrokenSeq, res.Reason = e.Seq, "link to previous record broken"
+		case e.ComputeHash() != e.Hash:
+			res.BrokenSeq, res.Reason = e.Seq, "record altered"
+		}
+		if res.BrokenSeq != 0 {
+			return res, nil
+		}
+		prev = e.Hash
+		want++
+	}
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	if want-1 != res.HeadSeq || (res.HeadSeq > 0 && prev != headHash) {
+		res.BrokenSeq, res.Reason = want, "records missing at the tail"
+		if want-1 > res.HeadSeq {
+			res.BrokenSeq, res.Reason = res.HeadSeq+1, "records beyond the head"
+		}
+	}
+	return res, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAudit(r scanner) (linli.AuditEvent, error) {
+	var e linli.AuditEvent
+	err := r.Scan(&e.Seq, tm{&e.Time}, &e.ActorID, &e.ActorName, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID,
+		&e.AreaID, &e.Outcome, &e.ClientIP, &e.RequestID, &e.Purpose, &e.Detail, &e.PrevHash, &e.Hash)
+	return e, err
+}
+
+// SearchAudit finds audit records, newest first. Only audit admins may.
+func (s *Store) SearchAudit(ctx context.Context, a linli.Actor, q linli.AuditQuery) ([]linli.AuditEvent, error) {
+	if !a.Can(linli.PermAuditRead) {
+		return nil, linli.ErrNotFound
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if q.Actor != "" {
+		add("actor_name = ?", strings.TrimSpace(q.Actor))
+	}
+	if q.Action != "" {
+		add("action = ?", strings.TrimSpace(q.Action))
+	}
+	if q.ObjectType != "" {
+		add("object_type = ?", strings.TrimSpace(q.ObjectType))
+	}
+	if q.ObjectID != "" {
+		add("object_id = ?", strings.TrimSpace(q.ObjectID))
+	}
+	if !q.From.IsZero() {
+		add("at >= ?", s.d.t(q.From))
+	}
+	if !q.To.IsZero() {
+		add("at < ?", s.d.t(q.To))
+	}
+	if q.BeforeSeq > 0 {
+		add("seq < ?", q.BeforeSeq)
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	sqlq := `SELECT seq, at, actor_id, actor_name, role, action, object_type, object_id, area_id,
+		outcome, client_ip, request_id, purpose, detail, prev_hash, hash FROM audit`
+	if len(where) > 0 {
+		sqlq += " WHERE " + strings.Join(where, " AND ")
+	}
+	sqlq += " ORDER BY seq DESC LIMIT " + strconv.Itoa(limit)
+	rows, err := s.query(ctx, sqlq, args...)
+	if err != nil {
+		return nil, s.mapErr(err)
+	}
+	defer rows.Close()
+	var out []linli.AuditEvent
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,323 @@
+// Package store keeps linli's data in SQLite or PostgreSQL through
+// database/sql. A use case is one method and one transaction; every method
+// that touches scoped data takes the linli.Actor and filters by its scope in
+// SQL. Driver errors become linli errors here.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/linli-org/linli"
+)
+
+// Store is linli's database.
+type Store struct {
+	db      *sql.DB // writes (one connection on SQLite)
+	rdb     *sql.DB // reads (a pool; the same as db on PostgreSQL)
+	d       dialect
+	now     func() time.Time
+	retire  []occupancyCheck
+	sqlPath string
+}
+
+// Options tune a store.
+type Options struct {
+	Now      func() time.Time // clock; time.Now when nil
+	MaxConns int              // reader pool size (default 8)
+}
+
+// Open connects to url: "postgres://…" or "postgresql://…" is PostgreSQL,
+// "sqlite:PATH" or a plain path is SQLite. It does not migrate.
+func Open(ctx context.Context, dbURL string, opt Options) (*Store, error) {
+	s := &Store{now: opt.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if opt.MaxConns == 0 {
+		opt.MaxConns = 8
+	}
+	var err error
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		s.d = dialect{name: "postgres"}
+		s.db, err = sql.Open("pgx", dbURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.db.SetMaxOpenConns(opt.MaxConns * 2)
+		s.db.SetMaxIdleConns(opt.MaxConns)
+		s.rdb = s.db
+	} else {
+		s.d = dialect{name: "sqlite"}
+		path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite://"), "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("open sqlite: empty path")
+		}
+		s.sqlPath = path
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		s.db, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		s.db.SetMaxOpenConns(1) // one writer: writers queue instead of failing
+		s.db.SetConnMaxIdleTime(0)
+		rq := url.Values{}
+		for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
+			rq.Add("_pragma", p)
+		}
+		s.rdb, err = sql.Open("sqlite", "file:"+path+"?"+rq.Encode())
+		if err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		s.rdb.SetMaxOpenConns(opt.MaxConns)
+		s.rdb.SetMaxIdleConns(opt.MaxConns)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(pctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	s.retire = defaultOccupancyChecks()
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.rdb != s.db {
+		if e := s.rdb.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB exposes the writer pool for stats and tests.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// ReadDB exposes the reader pool for stats.
+func (s *Store) ReadDB() *sql.DB { return s.rdb }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.PingContext(ctx) }
+
+// dialect holds the few real differences between SQLite and PostgreSQL.
+type dialect struct{ name string }
+
+func (d dialect) pg() bool { return d.name == "postgres" }
+
+// rebind turns ? placeholders into $1, $2… for PostgreSQL. Our SQL never has
+// a ? inside a string literal.
+func (d dialect) rebind(q string) string {
+	if !d.pg() || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// forUpdate locks the selected row on PostgreSQL; SQLite's single writer
+// already serialises.
+func (d dialect) forUpdate() string {
+	if d.pg() {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// t converts a time into the value the driver stores: fixed-width RFC 3339
+// text in UTC on SQLite (so text order is time order), a time on PostgreSQL.
+func (d dialect) t(v time.Time) any {
+	if v.IsZero() {
+		return nil
+	}
+	v = v.UTC().Truncate(time.Microsecond)
+	if d.pg() {
+		return v
+	}
+	return v.Format(timeLayout)
+}
+
+// tm scans a nullable time column from either driver.
+type tm struct{ p *time.Time }
+
+func (s tm) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s.p = time.Time{}
+	case time.Time:
+		*s.p = x.UTC()
+	case string:
+		return s.parse(x)
+	case []byte:
+		return s.parse(string(x))
+	default:
+		return fmt.Errorf("store: cannot scan %T into time", v)
+	}
+	return nil
+}
+
+func (s tm) parse(x string) error {
+	for _, l := range []string{timeLayout, time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05"} {
+		if v, err := time.Parse(l, x); err == nil {
+			*s.p = v.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("store: bad time %q", x)
+}
+
+// mapErr turns driver errors into linli errors.
+func (s *Store) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return linli.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", linli.ErrConflict, err)
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY:
+			return fmt.Errorf("%w: %v", linli.ErrUnavailable, err)
+		}
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY:
+			return fmt.Errorf("%w: %v", linli.ErrUnavailable, err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return fmt.Errorf("%w: %v", linli.ErrConflict, err)
+		case strings.HasPrefix(pe.Code, "53"), strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01":
+			return fmt.Errorf("%w: %v", linli.ErrUnavailable, err)
+		}
+	}
+	return err
+}
+
+// Tx is a write transaction with placeholders rebound for the dialect.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+	s   *Store
+	now time.Time
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, tx.s.d.rebind(q), args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, tx.s.d.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, tx.s.d.rebind(q), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) insert(q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// write runs fn in one transaction: all of it commits, or none of it.
+func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
+	sqltx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	tx := &Tx{tx: sqltx, ctx: ctx, s: s, now: s.now()}
+	if err := fn(tx); err != nil {
+		_ = sqltx.Rollback()
+		return s.mapErr(err)
+	}
+	if err := sqltx.Commit(); err != nil {
+		return s.mapErr(err)
+	}
+	return nil
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.rdb.QueryContext(ctx, s.d.rebind(q), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.rdb.QueryRowContext(ctx, s.d.rebind(q), args...)
+}
+
+// scopeCond returns a SQL condition that holds when the path column col is
+// inside the actor's scope, with its arguments. Paths are made of digits and
+// '/', and '0' follows '/' in byte order, so "under /1/4/" is the range
+// ['/1/4/', '/1/40'), which a B-tree index answers on both databases (the
+// PostgreSQL column uses the C collation). An empty scope matches nothing.
+func scopeCond(col string, sc linli.Scope) (string, []any) {
+	if sc.Empty() {
+		return "1 = 0", nil
+	}
+	parts := make([]string, 0, len(sc.Paths))
+	args := make([]any, 0, 2*len(sc.Paths))
+	for _, p := range sc.Paths {
+		parts = append(parts, "("+col+" >= ? AND "+col+" < ?)")
+		args = append(args, p, pathUpper(p))
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+// pathUpper is the exclusive upper bound of the paths under p.
+func pathUpper(p string) string { return p[:len(p)-1] + "0" }
+
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func nullStr(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
