@@ -143,3 +143,19 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	}
 	return v, err
 }
+
+// SetSetting writes a deployment setting, audited as the actor.
+func (s *Store) SetSetting(ctx context.Context, a linli.Actor, key, value string) error {
+	if !a.Can(linli.PermSettingsManage) {
+		return linli.ErrForbidden
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`DELETE FROM settings WHERE key = ?`, key); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)`, key, value); err != nil {
+			return err
+		}
+		return tx.audit(auditEvent(a, "setting.update", "setting", key, 0))
+	})
+}
