@@ -1,0 +1,96 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/linli-org/linli"
+)
+
+// routes is the whole HTML surface on one screen.
+func (s *Server) routes() {
+	s.handle("GET /healthz", public, "", s.healthz)
+	s.handle("GET /readyz", public, "", s.readyz)
+	s.mux.Handle("GET /metrics", s.Metrics())
+	s.handle("GET /static/", public, "", s.static)
+	s.handle("POST /prefs/lang", public, "", s.setLang)
+	s.handle("POST /prefs/elderly", public, "", s.toggleElderly)
+
+	s.handle("GET /login", public, "", s.loginForm)
+	s.handle("POST /login", public, "", s.login)
+	s.handle("POST /logout", mfaStep, "", s.logout)
+	s.handle("GET /login/totp", mfaStep, "", s.totpForm)
+	s.handle("POST /login/totp", mfaStep, "", s.totpVerify)
+
+	s.handle("GET /{$}", loggedIn, "", s.dashboard)
+	s.handle("GET /account", loggedIn, "", s.account)
+	s.handle("POST /account/password", loggedIn, "", s.changePassword)
+	s.handle("GET /account/totp", mfaStep, "", s.totpEnrollForm)
+	s.handle("POST /account/totp", mfaStep, "", s.totpEnroll)
+	s.handle("POST /account/sessions/{id}/revoke", loggedIn, "", s.revokeSession)
+
+	s.handle("GET /areas", loggedIn, linli.PermAreaRead, s.areaList)
+	s.handle("GET /areas/new", loggedIn, linli.PermAreaManage, s.areaNew)
+	s.handle("POST /areas", loggedIn, linli.PermAreaManage, s.areaCreate)
+	s.handle("GET /areas/import", loggedIn, linli.PermAreaManage, s.areaImportForm)
+	s.handle("POST /areas/import", loggedIn, linli.PermAreaManage, s.areaImport)
+	s.handle("GET /areas/{id}", loggedIn, linli.PermAreaRead, s.areaShow)
+	s.handle("POST /areas/{id}", loggedIn, linli.PermAreaManage, s.areaRename)
+	s.handle("POST /areas/{id}/move", loggedIn, linli.PermAreaManage, s.areaMove)
+	s.handle("POST /areas/{id}/retire", loggedIn, linli.PermAreaManage, s.areaRetire)
+
+	s.handle("GET /users", loggedIn, linli.PermUserRead, s.userList)
+	s.handle("GET /users/new", loggedIn, "", s.userNew)
+	s.handle("POST /users", loggedIn, "", s.userCreate)
+	s.handle("GET /users/{id}", loggedIn, linli.PermUserRead, s.userShow)
+	s.handle("POST /users/{id}/grant", loggedIn, "", s.userGrant)
+	s.handle("POST /users/{id}/disable", loggedIn, "", s.userDisable)
+	s.handle("POST /users/{id}/enable", loggedIn, "", s.userEnable)
+	s.handle("POST /users/{id}/reset-password", loggedIn, "", s.userResetPassword)
+	s.handle("POST /users/{id}/unlock", loggedIn, linli.PermAccountUnlock, s.userUnlock)
+	s.handle("POST /users/{id}/sessions/{sid}/revoke", loggedIn, linli.PermSessionRevoke, s.userRevokeSession)
+
+	s.handle("GET /tokens", loggedIn, linli.PermAPITokenManage, s.tokenList)
+	s.handle("POST /tokens", loggedIn, linli.PermAPITokenManage, s.tokenCreate)
+	s.handle("POST /tokens/{id}/revoke", loggedIn, linli.PermAPITokenManage, s.tokenRevoke)
+
+	s.handle("GET /audit", loggedIn, linli.PermAuditRead, s.auditSearch)
+	s.handle("GET /audit/export", loggedIn, linli.PermAuditExport, s.auditExport)
+
+	if s.opt.API != nil {
+		s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info(r).pattern = "/api/v1/*"
+			r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
+			w.Header().Set("Cache-Control", "no-store")
+			s.opt.API.ServeHTTP(w, r)
+		}))
+	}
+}
+
+// probeWriter captures the status and headers the mux's own 404 and 405
+// handlers write, so that we can render our pages instead.
+type probeWriter struct {
+	h      http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header         { return p.h }
+func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probeWriter) WriteHeader(code int)        { p.status = code }
+
+// dispatch routes a request; unknown paths and wrong methods get our 404
+// and 405 pages rather than the mux's plain text.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	pw := &probeWriter{h: http.Header{}}
+	h.ServeHTTP(pw, r)
+	if pw.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", pw.h.Get("Allow"))
+		s.fail(w, r, errMethod)
+		return
+	}
+	s.fail(w, r, linli.ErrNotFound)
+}
