@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/linli-org/linli/internal/api"
+	"github.com/linli-org/linli/internal/auth"
+	"github.com/linli-org/linli/internal/config"
+	"github.com/linli-org/linli/internal/seal"
+	"github.com/linli-org/linli/internal/store"
+	"github.com/linli-org/linli/internal/web"
+)
+
+func newFlagSet(e env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: linli %s\n\n%s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; -h prints the usage and exits 0.
+func parse(fs *flag.FlagSet, e env, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fs.Usage()
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
+}
+
+func cmdServe(ctx context.Context, e env, args []string) int {
+	cfg := config.Defaults()
+	fs := newFlagSet(e, "serve [flags]", "Serve the web interface, the API (/api/v1), /healthz, /readyz and /metrics.\nRefuses to start on a database whose schema is behind, unless --auto-migrate.")
+	cfg.RegisterStore(fs, e.getenv)
+	cfg.RegisterServer(fs, e.getenv)
+	if code, ok := parse(fs, e, args); !ok {
+		return code
+	}
+	return serve(ctx, e, cfg, nil, time.Now())
+}
+
+func newLogger(e env, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openStore opens the database and the key file and checks that the
+// schema is current.
+func openStore(ctx context.Context, e env, cfg config.Config, migrate bool) (*store.Store, *seal.Keyring, error) {
+	s, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	pending, err := s.Pending(ctx)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	if len(pending) > 0 {
+		if !migrate {
+			s.Close()
+			return nil, nil, fmt.Errorf("the database schema is behind: %d migration(s) pending (%s); run: linli migrate --db %s",
+				len(pending), strings.Join(pending, ", "), config.RedactURL(cfg.DB))
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+	}
+	keys, created, err := seal.LoadOrCreateKeyFile(cfg.KeyFile)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	if created {
+		if n, err := s.CountSealed(ctx); err == nil && n > 0 {
+			s.Close()
+			_ = os.Remove(cfg.KeyFile)
+			return nil, nil, fmt.Errorf("key file %s did not exist, but the database holds data sealed with another key: restore the key file", cfg.KeyFile)
+		}
+		fmt.Fprintf(e.stderr, "linli: created key file %s (mode 0600); back it up apart from the database\n", cfg.KeyFile)
+	}
+	return s, keys, nil
+}
+
+func policyFor(profile string) auth.Policy {
+	if profile == "dengbao" {
+		return auth.DengbaoPolicy()
+	}
+	return auth.DefaultPolicy()
+}
+
+// serve runs the HTTP server until ctx ends, then drains in-flight requests.
+// banner, when set, is printed once the server listens.
+func serve(ctx context.Context, e env, cfg config.Config, banner func(url string), start time.Time) int {
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 2
+	}
+	log := newLogger(e, cfg.LogLevel)
+	s, keys, err := openStore(ctx, e, cfg, cfg.AutoMigrate)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 1
+	}
+	defer s.Close()
+	hasher := auth.NewHasher(auth.DefaultParams, 4)
+	srv, err := web.New(web.Options{
+		Store: s, Keys: keys, Hasher: hasher, Logger: log,
+		API:    api.New(api.Deps{Store: s, Logger: log}),
+		Policy: policyFor(cfg.PasswordProfile), IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime,
+		SecureCookies: cfg.SecureCookies,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 1
+	}
+	url := "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	if banner != nil {
+		banner(url)
+	}
+	fmt.Fprintf(e.stdout, "linli listening on %s (ready in %s)\n", url, time.Since(start).Round(time.Millisecond))
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("config", cfg.String()))
+	select {
+	case err := <-errc:
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		fmt.Fprintf(e.stderr, "linli: shutdown: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(e.stdout, "linli stopped")
+	return 0
+}
