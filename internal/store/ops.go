@@ -144,3 +144,62 @@ func (s *Store) CountSealed(ctx context.Context) (int, error) {
 	}
 	return total, nil
 }
+
+// SchemaDump describes the schema as text: tables with their columns,
+// indexes and triggers, in a stable order.
+func (s *Store) SchemaDump(ctx context.Context) (string, error) {
+	var b strings.Builder
+	if !s.d.pg() {
+		rows, err := s.rdb.QueryContext(ctx, `SELECT type, name, COALESCE(sql, '') FROM sqlite_master
+			WHERE name NOT LIKE 'sqlite_%' ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, name`)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var typ, name, sql string
+			if err := rows.Scan(&typ, &name, &sql); err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "-- %s %s\n%s;\n\n", typ, name, sql)
+		}
+		return b.String(), rows.Err()
+	}
+	q := []struct{ title, sql string }{
+		{"columns", `SELECT table_name || '.' || column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END ||
+			COALESCE(' DEFAULT ' || column_default, '') FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`},
+		{"constraints", `SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE connamespace = current_schema()::regnamespace ORDER BY conrelid::regclass::text, conname`},
+		{"indexes", `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY tablename, indexname`},
+		{"triggers", `SELECT tgrelid::regclass::text || ' ' || tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+			WHERE NOT tgisinternal AND c.relnamespace = current_schema()::regnamespace ORDER BY 1`},
+	}
+	for _, x := range q {
+		fmt.Fprintf(&b, "-- %s\n", x.title)
+		rows, err := s.rdb.QueryContext(ctx, x.sql)
+		if err != nil {
+			return "", err
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				rows.Close()
+				return "", err
+			}
+			// Schema names differ per test run; keep the dump stable.
+			line = strings.ReplaceAll(line, currentSchemaPrefix(ctx, s), "")
+			b.WriteString(line + "\n")
+		}
+		rows.Close()
+		b.WriteString("\n")
+	}
+	return b.String(), nil
+}
+
+func currentSchemaPrefix(ctx context.Context, s *Store) string {
+	var sc string
+	if err := s.rdb.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&sc); err != nil || sc == "public" {
+		return "\x00"
+	}
+	return sc + "."
+}
