@@ -208,8 +208,13 @@ func (s *Server) totpVerify(w http.ResponseWriter, r *http.Request) error {
 		}
 		step, ok := auth.VerifyTOTP(secret, code, s.st.Now(), st.LastStep)
 		if !ok {
-			verr = linli.Invalid("code", "totp.code.wrong")
-			if err := s.st.AuditActor(ctx, a, "auth.totp", "user", a.UserID, 0, "wrong code"); err != nil {
+			// A code that would be valid but for its spent step is a replay.
+			key, detail := "totp.code.wrong", "wrong code"
+			if _, valid := auth.VerifyTOTP(secret, code, s.st.Now(), 0); valid {
+				key, detail = "totp.replay", "replayed code"
+			}
+			verr = linli.Invalid("code", key)
+			if err := s.st.AuditActor(ctx, a, "auth.totp", "user", a.UserID, 0, detail); err != nil {
 				return err
 			}
 		} else {

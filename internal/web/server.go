@@ -351,6 +351,19 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 				limit = 8 << 20
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			// Parse forms here, so an oversize or broken body is a 413 or
+			// 400 page rather than an empty form.
+			if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+				if err := r.ParseForm(); err != nil {
+					s.fail(w, r, badForm(err))
+					return
+				}
+			} else if strings.HasPrefix(ct, "multipart/form-data") {
+				if err := r.ParseMultipartForm(limit); err != nil {
+					s.fail(w, r, badForm(err))
+					return
+				}
+			}
 		}
 		switch n {
 		case loggedIn:
@@ -381,6 +394,16 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 			s.fail(w, r, err)
 		}
 	}))
+}
+
+// badForm keeps a body-size error as it is (413) and turns other parse
+// errors into invalid input.
+func badForm(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", linli.ErrInvalid, err)
 }
 
 func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,246 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/linli-org/linli"
+)
+
+// problem is an RFC 9457 problem document. Code and RequestID are
+// extension members: the message key of a conflict, and the request id to
+// quote when reporting a server error.
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Code      string         `json:"code,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []fieldProblem `json:"errors,omitempty"`
+}
+
+// fieldProblem is one invalid input field: Code is the message key,
+// Message its English text.
+type fieldProblem struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// problemTypePrefix starts every problem type URI; the suffix names the
+// kind of problem ("validation", "not-found"…) and never changes.
+const problemTypePrefix = "urn:linli:problem:"
+
+// kind is one row of the error table: how a class of error looks to a client.
+type kind struct {
+	status int
+	slug   string
+	title  string
+	detail string
+}
+
+var (
+	kindInternal    = kind{http.StatusInternalServerError, "internal", "Internal error", "internal error"}
+	kindValidation  = kind{http.StatusUnprocessableEntity, "validation", "Invalid input", "One or more fields are invalid; see errors."}
+	kindConflict    = kind{http.StatusConflict, "conflict", "Conflict", "The request conflicts with the current state of the resource."}
+	kindUnavailable = kind{http.StatusServiceUnavailable, "unavailable", "Service unavailable", "The service is temporarily unavailable; try again later."}
+)
+
+// errorTable maps the domain's sentinel errors to problems: the one place
+// where an error becomes a status code. The first match wins.
+var errorTable = []struct {
+	err  error
+	kind kind
+}{
+	{linli.ErrNotFound, kind{http.StatusNotFound, "not-found", "Not found", "The resource does not exist or is outside your scope."}},
+	{linli.ErrForbidden, kind{http.StatusForbidden, "forbidden", "Forbidden", "Your roles do not allow this action."}},
+	{linli.ErrInvalid, kindValidation},
+	{linli.ErrConflict, kindConflict},
+	{linli.ErrUnauthorized, kind{http.StatusUnauthorized, "unauthorized", "Unauthorized", "Sign in, or send an API token as \"Authorization: Bearer <token>\"."}},
+	{linli.ErrLocked, kind{http.StatusLocked, "locked", "Locked", "The account is locked."}},
+	{linli.ErrRateLimited, kind{http.StatusTooManyRequests, "rate-limited", "Too many requests", "Too many requests; slow down and try again later."}},
+	{linli.ErrUnavailable, kindUnavailable},
+}
+
+// requestError is a problem with the HTTP request itself (its method, media
+// type, size or syntax), found before any domain code runs. Its detail is
+// written for the client and never holds stored data.
+type requestError struct {
+	kind kind
+}
+
+func (e *requestError) Error() string { return e.kind.title + ": " + e.kind.detail }
+
+var (
+	errNoRoute          = &requestError{kind{http.StatusNotFound, "not-found", "Not found", "There is no such endpoint; see /api/v1/openapi.json."}}
+	errMethodNotAllowed = &requestError{kind{http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed", "The endpoint does not support this method; see the Allow header."}}
+	errTooLarge         = &requestError{kind{http.StatusRequestEntityTooLarge, "too-large", "Content too large", fmt.Sprintf("The request body must be at most %d bytes.", maxBodyBytes)}}
+	errMediaType        = &requestError{kind{http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type", "Send the request body as application/json."}}
+)
+
+// badRequest is a 400 problem with a detail for the client.
+func badRequest(detail string) error {
+	return &requestError{kind{http.StatusBadRequest, "bad-request", "Bad request", detail}}
+}
+
+// problemFor builds the problem document for err.
+func problemFor(err error) problem {
+	k := kindInternal
+	var re *requestError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &re):
+		k = re.kind
+	case errors.As(err, &mbe):
+		k = errTooLarge.kind
+	default:
+		for _, row := range errorTable {
+			if errors.Is(err, row.err) {
+				k = row.kind
+				break
+			}
+		}
+	}
+	p := problem{Type: problemTypePrefix + k.slug, Title: k.title, Status: k.status, Detail: k.detail}
+	var ve *linli.ValidationError
+	if k == kindValidation && errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			p.Errors = append(p.Errors, fieldProblem{Field: apiField(f.Field), Code: f.Key, Message: message(f.Key, f.Args...)})
+		}
+	}
+	var ce *linli.ConflictError
+	if k == kindConflict && errors.As(err, &ce) {
+		p.Code = ce.Key
+		p.Detail = message(ce.Key, ce.Args...)
+	}
+	return p
+}
+
+// fail renders err as a problem. Server errors are logged here, once, with
+// the request id and the route pattern (never the URL or the body, which
+// may hold personal data); the client sees only a generic message.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	p.RequestID = requestID(r)
+	if p.Status >= 500 {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "api request failed",
+			slog.String("request_id", p.RequestID), slog.String("method", r.Method),
+			slog.String("route", r.Pattern), slog.Int("status", p.Status), slog.String("error", err.Error()))
+	}
+	h := w.Header()
+	switch p.Status {
+	case http.StatusUnauthorized:
+		h.Set("WWW-Authenticate", `Bearer realm="linli"`)
+	case http.StatusServiceUnavailable:
+		h.Set("Retry-After", "5")
+	}
+	b, merr := json.Marshal(p)
+	if merr != nil {
+		// A problem holds only strings and ints; this cannot happen.
+		b = []byte(`{"type":"` + problemTypePrefix + `internal","title":"Internal error","status":500}`)
+		p.Status = http.StatusInternalServerError
+	}
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	h.Del("Content-Length")
+	w.WriteHeader(p.Status)
+	// A failed write means the client has gone; there is no one to tell.
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// apiFields renames the domain's field names to the JSON members a client
+// sent, where they differ.
+var apiFields = map[string]string{
+	"parent":   "parent_id",
+	"org_unit": "org_unit_id",
+	"scope":    "scope_ids",
+	"area":     "area_id",
+}
+
+func apiField(f string) string {
+	if n, ok := apiFields[f]; ok {
+		return n
+	}
+	return f
+}
+
+// messages holds the English text of the message keys that the store, the
+// domain and this package use. The web interface has full catalogs; API
+// clients get the key (to translate themselves) and this short text. An
+// unknown key falls back to the key itself.
+var messages = map[string]string{
+	"area.name.required":         "Enter a name.",
+	"area.name.too_long":         "The name must be at most %d characters.",
+	"area.level.invalid":         "The level must be one of district, street, community, grid.",
+	"area.parent.district_top":   "A district has no parent area.",
+	"area.parent.required":       "Give the parent area.",
+	"area.parent.wrong_level":    "The parent area must be one level above this area.",
+	"area.parent.retired":        "The parent area is retired.",
+	"area.parent.not_found":      "The parent area does not exist or is outside your scope.",
+	"area.code.required":         "Give the division code.",
+	"area.code.format":           "The code must be 12 digits.",
+	"area.code.grid_format":      "A grid code is its community's 12-digit code, a hyphen and 1 to 4 digits.",
+	"area.code.district_format":  "A district code ends in 000000.",
+	"area.code.street_format":    "A street code ends in 000 and has a street number.",
+	"area.code.community_format": "A community code must not end in 000.",
+	"area.code.parent_prefix":    "The code must start with the parent area's code.",
+	"area.code.taken":            "Another live area has this code.",
+	"area.code.descendant_taken": "Re-coding would give a sub-area the code %s, which another live area has.",
+	"area.move.district":         "A district cannot be moved.",
+	"area.move.into_self":        "An area cannot move into its own subtree.",
+	"area.retired":               "The area is retired.",
+	"area.retire.has_children":   "The area still has %d live sub-areas.",
+	"area.retire.has_staff":      "%d active staff accounts still have this area in their scope.",
+	"area.retire.has_org_units":  "%d organisation units are still based in this area.",
+	"edit.stale":                 "Someone else changed this since you read it; read it again and retry.",
+
+	"user.username.required":     "Enter a login name.",
+	"user.username.format":       "A login name has 3 to 32 of a-z, 0-9, '.', '_' and '-'.",
+	"user.username.taken":        "This login name is taken.",
+	"user.display_name.required": "Enter a display name.",
+	"user.display_name.too_long": "The display name must be at most %d characters.",
+	"user.roles.required":        "Choose at least one role.",
+	"user.roles.unknown":         "Unknown role.",
+	"user.roles.duplicate":       "A role is listed twice.",
+	"user.roles.admin_exclusive": "An account holds at most one of the three admin duties.",
+	"user.roles.admin_alone":     "An admin duty cannot be combined with other roles.",
+	"user.roles.self":            "You cannot change your own roles.",
+	"user.org_unit.required":     "Staff need an organisation unit.",
+	"user.org_unit.not_found":    "The organisation unit does not exist or is outside your scope.",
+	"user.scope.required":        "Staff need at least one area in their scope.",
+	"user.scope.not_found":       "A scope area does not exist, is retired or is outside your scope.",
+	"user.disable.self":          "You cannot disable your own account.",
+	"user.already_disabled":      "The account is already disabled.",
+	"orgunit.name.required":      "Enter a name.",
+	"orgunit.name.taken":         "This name is taken.",
+	"orgunit.kind.invalid":       "Unknown kind of organisation unit.",
+	"orgunit.area.not_found":     "The area does not exist or is outside your scope.",
+	"apitoken.name.required":     "Enter a name.",
+	"apitoken.role.invalid":      "An API token holds one business staff role.",
+
+	"api.version.required": "Give the version you read (optimistic locking).",
+	"api.patch.empty":      "Give at least one member to change.",
+	"api.integer":          "Must be a positive integer.",
+	"api.boolean":          "Must be true or false.",
+	"api.limit.range":      "Must be an integer from %d to %d.",
+	"api.cursor.invalid":   "Invalid cursor; pass back a next_cursor value unchanged.",
+	"api.time.invalid":     "Must be an RFC 3339 time, e.g. 2026-03-01T00:00:00+08:00.",
+	"api.time.order":       "Must be later than from.",
+}
+
+// message is the English text of key with args filled in.
+func message(key string, args ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if strings.Contains(m, "%") {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}

@@ -1,0 +1,222 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/auth"
+	"github.com/linli-org/linli/internal/demo"
+)
+
+type route struct{ method, path string }
+
+// routesFrom reads the registered routes from a routes.go source, so that a
+// new route is covered by the scope walk without editing this test.
+func routesFrom(t *testing.T, file string, re *regexp.Regexp) []route {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []route
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		out = append(out, route{m[1], m[2]})
+	}
+	if len(out) == 0 {
+		t.Fatalf("no routes found in %s", file)
+	}
+	return out
+}
+
+// TestScopedRoutesHideOtherCommunities walks every route that takes an id,
+// HTML and API alike, as staff of community A against the objects of
+// community B: each answer is 404 and carries no byte of B's data.
+func TestScopedRoutesHideOtherCommunities(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.area(demo.CommunityBCode)
+	var gridB linli.Area
+	areas, err := e.st.Areas(ctx, linli.ConsoleActor(), storeFilterParent(b.ID))
+	if err != nil || len(areas) == 0 {
+		t.Fatalf("grids of B: %v", err)
+	}
+	gridB = areas[0]
+	userB, err := e.st.UserIDByName(ctx, "comm.worker.b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	userBInfo, err := e.st.User(ctx, linli.ConsoleActor(), userB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A live session of B's worker, whose id a curious A might try.
+	token, hash, _ := auth.NewToken("s_")
+	_ = token
+	sessB, err := e.st.CreateSession(ctx, userB, hash, "none", storeClient(), 3600e9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{b.Name, b.Code, gridB.Name, gridB.Code, userBInfo.DisplayName}
+
+	htmlRoutes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(GET|POST) (/[^"]*\{id\}[^"]*)"`))
+	apiRoutes := routesFrom(t, "../api/routes.go", regexp.MustCompile(`method: "(GET|POST|PATCH|PUT|DELETE)", path: "(/api/v1/[^"]*\{id\}[^"]*)"`))
+	ids := func(path string) []string {
+		switch {
+		case strings.Contains(path, "/areas/"):
+			return []string{itoa(b.ID), itoa(gridB.ID)}
+		case strings.Contains(path, "/users/"):
+			return []string{itoa(userB)}
+		case strings.Contains(path, "/sessions/"), strings.Contains(path, "/tokens/"):
+			return []string{itoa(sessB.ID)}
+		}
+		t.Fatalf("no ids for route %s: extend this test", path)
+		return nil
+	}
+	walked := 0
+	for _, who := range []string{"comm.worker", "comm.head", "grid.worker"} {
+		c := e.as(who)
+		for _, r := range append(htmlRoutes, apiRoutes...) {
+			for _, id := range ids(r.path) {
+				p := strings.ReplaceAll(r.path, "{id}", id)
+				p = strings.ReplaceAll(p, "{sid}", itoa(sessB.ID))
+				ctype, body := "application/x-www-form-urlencoded", "name=x&code=110101001002&parent_id=1&version=1&roles=grid_worker&scope="+itoa(b.ID)
+				switch {
+				case strings.HasPrefix(p, "/api/") && strings.HasSuffix(p, "/move"):
+					ctype, body = "application/json", `{"parent_id":1,"code":"110101001002"}`
+				case strings.HasPrefix(p, "/api/") && strings.HasSuffix(p, "/retire"):
+					ctype, body = "application/json", ``
+				case strings.HasPrefix(p, "/api/"):
+					ctype, body = "application/json", `{"name":"x","version":1}`
+				}
+				if r.method == http.MethodGet {
+					ctype, body = "", ""
+				}
+				resp, got := e.do(c, r.method, p, ctype, body)
+				walked++
+				if resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s: %s %s = %d, want 404", who, r.method, p, resp.StatusCode)
+				}
+				for _, s := range secrets {
+					if strings.Contains(got, s) {
+						t.Errorf("%s: %s %s leaks %q", who, r.method, p, s)
+					}
+				}
+			}
+		}
+	}
+	// Nothing of B changed.
+	after := e.area(demo.CommunityBCode)
+	if after.Name != b.Name || after.Version != b.Version || after.Retired {
+		t.Fatalf("community B changed: %+v", after)
+	}
+	if _, _, err := e.st.SessionActor(ctx, hash, 3600e9); err != nil {
+		t.Fatalf("B's session was revoked by A: %v", err)
+	}
+	if walked < 20 {
+		t.Fatalf("walked only %d requests", walked)
+	}
+	// The same worker sees its own community.
+	resp, page := e.get(e.as("comm.worker"), "/areas/"+itoa(e.area(demo.CommunityACode).ID))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, demo.CommunityAName) {
+		t.Fatalf("worker of A on A = %d", resp.StatusCode)
+	}
+}
+
+// TestSecurityHeadersOnEveryPage checks every GET page for every role.
+func TestSecurityHeadersOnEveryPage(t *testing.T) {
+	e := newEnv(t)
+	pages := []string{"/", "/login", "/account", "/areas", "/users", "/users/new", "/tokens", "/audit", "/areas/1", "/nope", "/.git/HEAD", "/debug/pprof/"}
+	roles := []string{"", "district.admin", "sys.admin", "sec.admin", "audit.admin", "comm.worker", "comm.head", "grid.worker", "resident"}
+	for _, who := range roles {
+		c := e.client()
+		if who != "" {
+			c = e.as(who)
+		}
+		for _, p := range pages {
+			resp, body := e.get(c, p)
+			h := resp.Header
+			csp := h.Get("Content-Security-Policy")
+			for _, want := range []string{"frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "'nonce-"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("%s GET %s: CSP %q lacks %s", who, p, csp, want)
+				}
+			}
+			if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+				t.Errorf("%s GET %s: missing nosniff or Referrer-Policy", who, p)
+			}
+			if who != "" && resp.StatusCode == http.StatusOK && !strings.Contains(h.Get("Cache-Control"), "no-store") {
+				t.Errorf("%s GET %s: authenticated page without no-store", who, p)
+			}
+			if strings.Contains(body, " onclick=") || strings.Contains(body, "<script>") || strings.Contains(body, " style=\"") {
+				t.Errorf("%s GET %s: inline handler, script or style in the page", who, p)
+			}
+			if p == "/.git/HEAD" || p == "/debug/pprof/" || p == "/nope" {
+				if resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s GET %s = %d, want 404", who, p, resp.StatusCode)
+				}
+			}
+		}
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	e := newEnv(t)
+	c := e.as("district.admin")
+	resp, body := e.get(c, "/no/such/page")
+	if resp.StatusCode != 404 || !strings.Contains(body, `id="error-page"`) {
+		t.Fatalf("unknown page = %d", resp.StatusCode)
+	}
+	resp, body = e.do(c, http.MethodDelete, "/areas", "", "")
+	if resp.StatusCode != 405 || !strings.Contains(resp.Header.Get("Allow"), "GET") || !strings.Contains(body, `id="error-page"`) {
+		t.Fatalf("DELETE /areas = %d Allow=%q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+	resp, _ = e.do(c, http.MethodTrace, "/", "", "")
+	if resp.StatusCode != 405 {
+		t.Fatalf("TRACE = %d", resp.StatusCode)
+	}
+	big := "name=" + strings.Repeat("x", 2<<20)
+	resp, body = e.do(c, http.MethodPost, "/areas", "application/x-www-form-urlencoded", big)
+	if resp.StatusCode != 413 || strings.Contains(body, "http:") {
+		t.Fatalf("2 MiB form = %d", resp.StatusCode)
+	}
+	resp, body = e.do(c, http.MethodPost, "/api/v1/areas", "application/json", `{"name":"`+strings.Repeat("x", 2<<20)+`"}`)
+	if resp.StatusCode != 413 || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
+		t.Fatalf("2 MiB API body = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	_ = body
+}
+
+// TestCrossOriginPostsRefused sends cross-site POSTs to every mutating
+// route: all are refused and nothing changes.
+func TestCrossOriginPostsRefused(t *testing.T) {
+	e := newEnv(t)
+	c := e.as("district.admin")
+	routes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(POST) (/[^"]*)"`))
+	a := e.area(demo.CommunityACode)
+	for _, r := range routes {
+		p := strings.NewReplacer("{id}", itoa(a.ID), "{sid}", "1").Replace(r.path)
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+p, strings.NewReader("name=evil"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "http://evil.test")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site POST %s = %d, want 403", p, resp.StatusCode)
+		}
+	}
+	if got := e.area(demo.CommunityACode); got.Name != a.Name || got.Version != a.Version {
+		t.Fatalf("community A changed: %+v", got)
+	}
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
