@@ -33,6 +33,9 @@ type UserInput struct {
 	Roles       []Role
 	OrgUnitID   int64
 	ScopeIDs    []int64
+	// MustChangePassword makes the first login go to the password form:
+	// set for any password an administrator chose.
+	MustChangePassword bool
 }
 
 // ValidateUser checks the shape of a new account; the password policy and

@@ -225,7 +225,7 @@ func userAdd(ctx context.Context, e env, s *store.Store, cfg config.Config, con 
 	if err != nil {
 		return err
 	}
-	u, err := s.CreateUser(ctx, con, linli.UserInput{Username: username, DisplayName: name, Roles: rs, OrgUnitID: orgID, ScopeIDs: ids}, hash)
+	u, err := s.CreateUser(ctx, con, linli.UserInput{Username: username, DisplayName: name, Roles: rs, OrgUnitID: orgID, ScopeIDs: ids, MustChangePassword: true}, hash)
 	if err != nil {
 		return err
 	}

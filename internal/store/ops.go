@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -101,7 +102,14 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s already exists", path)
 	}
-	if _, err := s.rdb.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	// A connection of its own: VACUUM INTO reads in one read transaction,
+	// which in WAL mode does not hold up the writer.
+	conn, err := sql.Open("sqlite", "file:"+s.sqlPath+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return os.Chmod(path, 0o600)

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/linli-org/linli"
@@ -102,6 +105,8 @@ type Session struct {
 	IP         string
 	UserAgent  string
 	Revoked    bool
+	// MustChangePwd is the account's flag: only the password form is open.
+	MustChangePwd bool
 }
 
 // Ready reports whether the session may reach data routes (the second
@@ -154,12 +159,16 @@ func (s *Store) SessionActor(ctx context.Context, tokenHash string, idle time.Du
 	var sess Session
 	var revoked, disabled time.Time
 	var username string
+	var roles, scope sql.NullString
 	var org int64
-	err := s.queryRow(ctx, `SELECT s.id, s.user_id, s.mfa, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
-		u.username, COALESCE(u.org_unit_id, 0), u.disabled_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash).Scan(
+	var must int
+	stmt, err := s.sessionStmt(ctx)
+	if err != nil {
+		return sess, linli.Actor{}, s.mapErr(err)
+	}
+	err = stmt.QueryRowContext(ctx, tokenHash).Scan(
 		&sess.ID, &sess.UserID, &sess.MFA, tm{&sess.CreatedAt}, tm{&sess.LastSeenAt}, tm{&sess.ExpiresAt}, tm{&revoked},
-		&username, &org, tm{&disabled})
+		&username, &org, tm{&disabled}, &must, &roles, &scope)
 	if err != nil {
 		if errors.Is(s.mapErr(err), linli.ErrNotFound) {
 			return sess, linli.Actor{}, linli.ErrUnauthorized
@@ -173,11 +182,12 @@ func (s *Store) SessionActor(ctx context.Context, tokenHash string, idle time.Du
 	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= idle {
 		return sess, linli.Actor{}, ErrSessionExpired
 	}
-	a, err := s.actorFor(ctx, sess.UserID, username)
+	a, err := actorFromLists(sess.UserID, username, roles.String, scope.String)
 	if err != nil {
 		return sess, a, err
 	}
 	a.OrgUnitID = org
+	sess.MustChangePwd = must == 1
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
 		if err := s.write(ctx, func(tx *Tx) error {
 			_, err := tx.exec(`UPDATE sessions SET last_seen_at = ? WHERE id = ?`, tx.s.d.t(now), sess.ID)
@@ -188,6 +198,53 @@ func (s *Store) SessionActor(ctx context.Context, tokenHash string, idle time.Du
 		sess.LastSeenAt = now
 	}
 	return sess, a, nil
+}
+
+// sessionStmt prepares, once, the single query that checks a session and
+// loads its account, roles and scope: the hot path of every request.
+func (s *Store) sessionStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.sessOnce.Do(func() {
+		agg := func(expr string) string {
+			if s.d.pg() {
+				return "string_agg(" + expr + ", ',')"
+			}
+			return "GROUP_CONCAT(" + expr + ", ',')"
+		}
+		q := `SELECT s.id, s.user_id, s.mfa, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
+		u.username, COALESCE(u.org_unit_id, 0), u.disabled_at, u.must_change_password,
+		(SELECT ` + agg("r.role") + ` FROM user_roles r WHERE r.user_id = u.id),
+		(SELECT ` + agg("CAST(a.id AS TEXT) || ':' || a.path") + ` FROM user_scopes us JOIN areas a ON a.id = us.area_id
+			WHERE us.user_id = u.id AND a.retired_at IS NULL)
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
+		s.sessStmt, s.sessErr = s.rdb.PrepareContext(ctx, s.d.rebind(q))
+	})
+	return s.sessStmt, s.sessErr
+}
+
+// actorFromLists builds an actor from comma-joined roles and "id:path"
+// scope entries.
+func actorFromLists(userID int64, username, roles, scope string) (linli.Actor, error) {
+	var rs []linli.Role
+	for _, r := range strings.Split(roles, ",") {
+		if r != "" {
+			rs = append(rs, linli.Role(r))
+		}
+	}
+	sortRoles(rs)
+	var sc linli.Scope
+	for _, e := range strings.Split(scope, ",") {
+		id, path, ok := strings.Cut(e, ":")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return linli.Actor{}, fmt.Errorf("scope entry %q: %w", e, err)
+		}
+		sc.AreaIDs = append(sc.AreaIDs, n)
+		sc.Paths = append(sc.Paths, path)
+	}
+	return linli.NewActor(userID, username, rs, sc), nil
 }
 
 // actorFor builds the actor of a user: roles and scope paths.

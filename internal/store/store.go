@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,6 +30,10 @@ type Store struct {
 	now     func() time.Time
 	retire  []occupancyCheck
 	sqlPath string
+
+	sessOnce sync.Once
+	sessStmt *sql.Stmt
+	sessErr  error
 }
 
 // Options tune a store.
@@ -99,6 +104,9 @@ func Open(ctx context.Context, dbURL string, opt Options) (*Store, error) {
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	if s.sessStmt != nil {
+		s.sessStmt.Close()
+	}
 	err := s.db.Close()
 	if s.rdb != s.db {
 		if e := s.rdb.Close(); err == nil {

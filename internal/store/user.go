@@ -247,8 +247,12 @@ func (s *Store) CreateUser(ctx context.Context, a linli.Actor, in linli.UserInpu
 			return err
 		}
 		var err error
+		must := 0
+		if in.MustChangePassword {
+			must = 1
+		}
 		id, err = tx.insert(`INSERT INTO users (username, display_name, password_hash, org_unit_id, password_changed_at, must_change_password, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 0, ?, ?)`, in.Username, in.DisplayName, passwordHash, nullInt(in.OrgUnitID), tx.s.d.t(tx.now), tx.s.d.t(tx.now), tx.s.d.t(tx.now))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, passwordHash, nullInt(in.OrgUnitID), tx.s.d.t(tx.now), must, tx.s.d.t(tx.now), tx.s.d.t(tx.now))
 		if err != nil {
 			return err
 		}

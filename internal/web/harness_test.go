@@ -24,7 +24,7 @@ import (
 // env is a running server over a seeded demo district, built exactly as
 // `linli serve` builds it (cheaper argon2 parameters aside).
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	st    *store.Store
 	keys  *seal.Keyring
@@ -36,7 +36,7 @@ type testClock struct{ now time.Time }
 
 func (c *testClock) Now() time.Time { return c.now }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	c := &testClock{now: time.Now().UTC()}

@@ -219,3 +219,36 @@ func readAll(resp *http.Response) (*http.Response, string) {
 	resp.Body.Close()
 	return resp, b.String()
 }
+
+// TestAdminSetPasswordMustChange: a password an administrator chose opens
+// only the password form until the user replaces it.
+func TestAdminSetPasswordMustChange(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	units, err := e.st.OrgUnits(ctx, linli.ConsoleActor())
+	if err != nil || len(units) == 0 {
+		t.Fatal(err)
+	}
+	a := e.area(demo.CommunityACode)
+	admin := e.as("district.admin")
+	form := "username=new.worker&display_name=新员工&password=Initial-Pass-2026&roles=community_worker&org_unit=" + itoa(units[0].ID) + "&scope=" + itoa(a.ID)
+	resp, _ := e.do(admin, http.MethodPost, "/users", "application/x-www-form-urlencoded", form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create = %d", resp.StatusCode)
+	}
+	c := e.client()
+	resp = e.login(c, "new.worker", "Initial-Pass-2026")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/account") {
+		t.Fatalf("first login → %s, want the password form", resp.Header.Get("Location"))
+	}
+	if resp, _ = e.get(c, "/areas"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/account") {
+		t.Fatalf("/areas before the change = %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = e.do(c, http.MethodPost, "/account/password", "application/x-www-form-urlencoded", "current=Initial-Pass-2026&new=My-Own-Pass-2026&confirm=My-Own-Pass-2026")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change = %d", resp.StatusCode)
+	}
+	if resp, _ = e.get(c, "/areas"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("/areas after the change = %d", resp.StatusCode)
+	}
+}

@@ -376,6 +376,11 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 				return
 			}
 			w.Header().Set("Cache-Control", "no-store")
+			// A password chosen by an administrator must be replaced first.
+			if ri.session != nil && ri.session.MustChangePwd && pattern != "GET /account" && pattern != "POST /account/password" {
+				http.Redirect(w, r, "/account#password", http.StatusSeeOther)
+				return
+			}
 		case mfaStep:
 			if ri.session == nil {
 				s.toLogin(w, r)
