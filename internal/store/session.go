@@ -247,19 +247,6 @@ func actorFromLists(userID int64, username, roles, scope string) (linli.Actor, e
 	return linli.NewActor(userID, username, rs, sc), nil
 }
 
-// actorFor builds the actor of a user: roles and scope paths.
-func (s *Store) actorFor(ctx context.Context, userID int64, username string) (linli.Actor, error) {
-	roles, err := loadRoles(s.readQ(ctx), userID)
-	if err != nil {
-		return linli.Actor{}, err
-	}
-	sc, err := s.scopeOf(ctx, `SELECT a.id, a.path FROM user_scopes us JOIN areas a ON a.id = us.area_id WHERE us.user_id = ? AND a.retired_at IS NULL ORDER BY a.path`, userID)
-	if err != nil {
-		return linli.Actor{}, err
-	}
-	return linli.NewActor(userID, username, roles, sc), nil
-}
-
 func (s *Store) scopeOf(ctx context.Context, q string, id int64) (linli.Scope, error) {
 	var sc linli.Scope
 	rows, err := s.query(ctx, q, id)

@@ -322,10 +322,3 @@ func nullInt(v int64) any {
 	}
 	return v
 }
-
-func nullStr(v string) any {
-	if v == "" {
-		return nil
-	}
-	return v
-}

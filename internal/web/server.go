@@ -142,7 +142,6 @@ type reqInfo struct {
 	nonce   string
 	actor   *linli.Actor
 	session *store.Session
-	status  int
 	start   time.Time
 }
 
