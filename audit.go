@@ -43,25 +43,31 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 func AuditTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Canonical is the unambiguous encoding that the hash covers: every field
-// as its length, a colon and its bytes, in a fixed order.
+// as its length in bytes, a colon and its bytes, in a fixed order — the
+// sequence number first and the previous hash last, so that PostgreSQL can
+// finish the encoding of a record whose middle the application built.
 func (e AuditEvent) Canonical() string {
+	return lengthPrefixed(strconv.FormatInt(e.Seq, 10)) + e.CanonicalMiddle() + lengthPrefixed(e.PrevHash)
+}
+
+// CanonicalMiddle is the encoding of every field but the sequence number
+// and the previous hash.
+func (e AuditEvent) CanonicalMiddle() string {
 	fields := []string{
-		strconv.FormatInt(e.Seq, 10),
 		AuditTime(e.Time).Format("2006-01-02T15:04:05.000000Z"),
 		strconv.FormatInt(e.ActorID, 10),
 		e.ActorName, e.Role, e.Action, e.ObjectType, e.ObjectID,
 		strconv.FormatInt(e.AreaID, 10),
 		e.Outcome, e.ClientIP, e.RequestID, e.Purpose, e.Detail,
-		e.PrevHash,
 	}
 	var b strings.Builder
 	for _, f := range fields {
-		b.WriteString(strconv.Itoa(len(f)))
-		b.WriteByte(':')
-		b.WriteString(f)
+		b.WriteString(lengthPrefixed(f))
 	}
 	return b.String()
 }
+
+func lengthPrefixed(f string) string { return strconv.Itoa(len(f)) + ":" + f }
 
 // ComputeHash is SHA-256 over the canonical encoding, in hex.
 func (e AuditEvent) ComputeHash() string {

@@ -28,7 +28,7 @@ import (
 
 const (
 	e2eChromium    = "/usr/bin/chromium"
-	e2eWidth       = 390
+	e2eWidth       = 360
 	e2eHeight      = 844
 	e2eJourneyTime = 60 * time.Second
 

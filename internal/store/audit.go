@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/linli-org/linli"
 )
@@ -29,18 +30,34 @@ func auditEvent(a linli.Actor, action, objType string, objID any, areaID int64) 
 // the change it describes or not at all. The head row serialises appenders
 // (FOR UPDATE on PostgreSQL; SQLite has one writer).
 func (tx *Tx) audit(ev linli.AuditEvent) error {
-	var seq int64
-	var prev string
-	if err := tx.queryRow(`SELECT seq, hash FROM audit_head WHERE id = 1`+tx.s.d.forUpdate()).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	ev.Seq = seq + 1
-	ev.PrevHash = prev
 	ev.Time = linli.AuditTime(tx.now)
 	if ev.Outcome == "" {
 		ev.Outcome = linli.OutcomeOK
 	}
+	if tx.s.d.pg() {
+		return tx.auditPG(ev)
+	}
+	// The head is remembered between transactions; the guarded update
+	// notices when another process (a console command) moved it meanwhile,
+	// and then the head is read.
+	head := tx.s.head.Load()
+	ev.Seq, ev.PrevHash = head.seq+1, head.hash
 	ev.Hash = ev.ComputeHash()
+	res, err := tx.exec(`UPDATE audit_head SET seq = ?, prev_hash = hash, hash = ? WHERE id = 1 AND seq = ? AND hash = ?`, ev.Seq, ev.Hash, head.seq, head.hash)
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if err := tx.queryRow(`SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&ev.Seq, &ev.PrevHash); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		ev.Seq++
+		ev.Hash = ev.ComputeHash()
+		if _, err := tx.exec(`UPDATE audit_head SET seq = ?, prev_hash = hash, hash = ? WHERE id = 1`, ev.Seq, ev.Hash); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
+	}
+	tx.onCommit = append(tx.onCommit, func() { tx.s.head.Store(&auditHead{seq: ev.Seq, hash: ev.Hash}) })
 	if _, err := tx.exec(`INSERT INTO audit (seq, at, actor_id, actor_name, role, action, object_type, object_id,
 		area_id, outcome, client_ip, request_id, purpose, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -48,8 +65,34 @@ func (tx *Tx) audit(ev linli.AuditEvent) error {
 		ev.AreaID, ev.Outcome, ev.ClientIP, ev.RequestID, ev.Purpose, ev.Detail, ev.PrevHash, ev.Hash); err != nil {
 		return fmt.Errorf("audit append: %w", err)
 	}
-	if _, err := tx.exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, ev.Seq, ev.Hash); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	return nil
+}
+
+// auditHead is the last known head of the chain (SQLite only).
+type auditHead struct {
+	seq  int64
+	hash string
+}
+
+// auditPG appends in one statement, so that auditing costs one round trip:
+// the head row moves forward (locking it until commit, which orders
+// concurrent appenders) and computes the new hash from the middle of the
+// canonical encoding that Go built, the new sequence number and the old
+// hash; the record is inserted from what the head returns. The verifier
+// recomputes every hash in Go.
+func (tx *Tx) auditPG(ev linli.AuditEvent) error {
+	err := tx.queryRow(`WITH h AS (
+		UPDATE audit_head SET seq = seq + 1, prev_hash = hash,
+			hash = encode(sha256(convert_to(length(CAST(seq + 1 AS TEXT)) || ':' || CAST(seq + 1 AS TEXT) || CAST(? AS TEXT) || '64:' || hash, 'UTF8')), 'hex')
+		WHERE id = 1 RETURNING seq, prev_hash, hash)
+		INSERT INTO audit (seq, at, actor_id, actor_name, role, action, object_type, object_id,
+			area_id, outcome, client_ip, request_id, purpose, detail, prev_hash, hash)
+		SELECT h.seq, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, h.prev_hash, h.hash FROM h
+		RETURNING seq, prev_hash, hash`,
+		ev.CanonicalMiddle(), tx.s.d.t(ev.Time), ev.ActorID, ev.ActorName, ev.Role, ev.Action, ev.ObjectType, ev.ObjectID,
+		ev.AreaID, ev.Outcome, ev.ClientIP, ev.RequestID, ev.Purpose, ev.Detail).Scan(&ev.Seq, &ev.PrevHash, &ev.Hash)
+	if err != nil {
+		return fmt.Errorf("audit append: %w", err)
 	}
 	return nil
 }
@@ -154,10 +197,25 @@ func (s *Store) SearchAudit(ctx context.Context, a linli.Actor, q linli.AuditQue
 	if q.ObjectID != "" {
 		add("object_id = ?", strings.TrimSpace(q.ObjectID))
 	}
+	// Time follows the sequence (records are stamped in append order, up to
+	// the few in flight at once on PostgreSQL), so a time range is first
+	// narrowed to a sequence range found by binary search over the primary
+	// key, widened by a margin, then filtered exactly.
+	const margin = 1000
 	if !q.From.IsZero() {
+		lo, err := s.auditSeqAt(ctx, q.From)
+		if err != nil {
+			return nil, err
+		}
+		add("seq >= ?", lo-margin)
 		add("at >= ?", s.d.t(q.From))
 	}
 	if !q.To.IsZero() {
+		hi, err := s.auditSeqAt(ctx, q.To)
+		if err != nil {
+			return nil, err
+		}
+		add("seq < ?", hi+margin)
 		add("at < ?", s.d.t(q.To))
 	}
 	if q.BeforeSeq > 0 {
@@ -187,4 +245,30 @@ func (s *Store) SearchAudit(ctx context.Context, a linli.Actor, q linli.AuditQue
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// auditSeqAt returns the first sequence number stamped at or after t (one
+// past the last record when there is none), by binary search.
+func (s *Store) auditSeqAt(ctx context.Context, t time.Time) (int64, error) {
+	var hi int64
+	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM audit`).Scan(&hi); err != nil {
+		return 0, s.mapErr(err)
+	}
+	lo := int64(1)
+	hi++
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var at time.Time
+		var seq int64
+		err := s.queryRow(ctx, `SELECT seq, at FROM audit WHERE seq >= ? ORDER BY seq LIMIT 1`, mid).Scan(&seq, tm{&at})
+		if err != nil {
+			return 0, s.mapErr(err)
+		}
+		if at.Before(t) {
+			lo = seq + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/linli-org/linli"
 	"github.com/linli-org/linli/internal/store"
@@ -111,6 +112,64 @@ func TestAuditSearchOnlyForAuditAdmins(t *testing.T) {
 		sys := actorOn([]linli.Role{linli.RoleSystemAdmin})
 		if _, err := s.SearchAudit(ctx, sys, linli.AuditQuery{}); err != linli.ErrNotFound {
 			t.Fatalf("SearchAudit as system admin = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// TestAuditChainUnderConcurrentWriters appends from many goroutines at once;
+// the head row must order them into one unbroken chain.
+func TestAuditChainUnderConcurrentWriters(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		con := linli.ConsoleActor()
+		errs := make(chan error, 8)
+		for g := 0; g < 8; g++ {
+			go func(g int) {
+				var err error
+				for i := 0; i < 20 && err == nil; i++ {
+					err = s.AuditActor(ctx, con, "test.concurrent", "thing", g*100+i, 0, "")
+				}
+				errs <- err
+			}(g)
+		}
+		for g := 0; g < 8; g++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := s.VerifyAudit(ctx)
+		if err != nil || res.BrokenSeq != 0 || res.Records != 160 {
+			t.Fatalf("VerifyAudit after concurrent appends = %+v, %v", res, err)
+		}
+	})
+}
+
+func TestAuditSearchByTime(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		con := linli.ConsoleActor()
+		start := c.Now()
+		for i := 0; i < 50; i++ {
+			if err := s.AuditActor(ctx, con, "test.tick", "thing", i, 0, ""); err != nil {
+				t.Fatal(err)
+			}
+			c.Advance(time.Hour)
+		}
+		auditor := actorOn([]linli.Role{linli.RoleAuditAdmin})
+		got, err := s.SearchAudit(ctx, auditor, linli.AuditQuery{From: start.Add(10 * time.Hour), To: start.Add(20 * time.Hour), Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 10 || got[0].ObjectID != "19" || got[9].ObjectID != "10" {
+			t.Fatalf("SearchAudit(10h..20h) = %d records, first %+v", len(got), got)
+		}
+		got, _ = s.SearchAudit(ctx, auditor, linli.AuditQuery{From: start.Add(100 * time.Hour)})
+		if len(got) != 0 {
+			t.Fatalf("SearchAudit(after the end) = %d records", len(got))
+		}
+		got, _ = s.SearchAudit(ctx, auditor, linli.AuditQuery{To: start.Add(time.Minute), Limit: 100})
+		if len(got) != 1 || got[0].ObjectID != "0" {
+			t.Fatalf("SearchAudit(before 1 min) = %+v", got)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,6 +32,8 @@ type Store struct {
 	retire  []occupancyCheck
 	sqlPath string
 
+	stmts    sync.Map // query → *sql.Stmt on the writer pool
+	head     atomic.Pointer[auditHead]
 	sessOnce sync.Once
 	sessStmt *sql.Stmt
 	sessErr  error
@@ -99,6 +102,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	s.retire = defaultOccupancyChecks()
+	s.head.Store(&auditHead{})
 	return s, nil
 }
 
@@ -107,6 +111,7 @@ func (s *Store) Close() error {
 	if s.sessStmt != nil {
 		s.sessStmt.Close()
 	}
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := s.db.Close()
 	if s.rdb != s.db {
 		if e := s.rdb.Close(); err == nil {
@@ -245,22 +250,70 @@ func (s *Store) mapErr(err error) error {
 
 // Tx is a write transaction with placeholders rebound for the dialect.
 type Tx struct {
-	tx  *sql.Tx
-	ctx context.Context
-	s   *Store
-	now time.Time
+	tx         *sql.Tx
+	ctx        context.Context
+	s          *Store
+	now        time.Time
+	unprepared []string
+	onCommit   []func()
+}
+
+// stmt returns the transaction's handle on a statement prepared once per
+// store: SQLite spends a quarter of a small write transaction parsing SQL
+// (and the audit triggers) otherwise. A statement seen for the first time is
+// prepared on the transaction and, once the transaction has ended, on the
+// writer pool (on SQLite that pool is one connection, busy until then).
+func (tx *Tx) stmt(q string) (*sql.Stmt, error) {
+	if v, ok := tx.s.stmts.Load(q); ok {
+		return tx.tx.StmtContext(tx.ctx, v.(*sql.Stmt)), nil
+	}
+	tx.unprepared = append(tx.unprepared, q)
+	return tx.tx.PrepareContext(tx.ctx, tx.s.d.rebind(q))
+}
+
+// prepare caches the statements a transaction met for the first time.
+func (s *Store) prepare(ctx context.Context, qs []string) {
+	for _, q := range qs {
+		if _, ok := s.stmts.Load(q); ok {
+			continue
+		}
+		st, err := s.db.PrepareContext(ctx, s.d.rebind(q))
+		if err != nil {
+			continue // the next transaction prepares it on its own again
+		}
+		if _, loaded := s.stmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		}
+	}
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(tx.ctx, tx.s.d.rebind(q), args...)
+	st, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(tx.ctx, args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(tx.ctx, tx.s.d.rebind(q), args...)
+	st, err := tx.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(tx.ctx, args...)
 }
 
-func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(tx.ctx, tx.s.d.rebind(q), args...)
+// rowErr is a *sql.Row stand-in for a failed prepare.
+type rowErr struct{ err error }
+
+func (r rowErr) Scan(...any) error { return r.err }
+
+func (tx *Tx) queryRow(q string, args ...any) scanner {
+	st, err := tx.stmt(q)
+	if err != nil {
+		return rowErr{err}
+	}
+	return st.QueryRowContext(tx.ctx, args...)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
@@ -277,12 +330,20 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 		return s.mapErr(err)
 	}
 	tx := &Tx{tx: sqltx, ctx: ctx, s: s, now: s.now()}
+	defer func() {
+		if len(tx.unprepared) > 0 {
+			s.prepare(context.WithoutCancel(ctx), tx.unprepared)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		_ = sqltx.Rollback()
 		return s.mapErr(err)
 	}
 	if err := sqltx.Commit(); err != nil {
 		return s.mapErr(err)
+	}
+	for _, f := range tx.onCommit {
+		f()
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ audit.hash text NOT NULL
 audit_head.id integer NOT NULL
 audit_head.seq bigint NOT NULL
 audit_head.hash text NOT NULL
+audit_head.prev_hash text NOT NULL
 org_units.id bigint NOT NULL
 org_units.name text NOT NULL
 org_units.kind text NOT NULL
@@ -144,9 +145,7 @@ CREATE UNIQUE INDEX areas_code_live ON areas USING btree (code) WHERE (retired_a
 CREATE INDEX areas_parent ON areas USING btree (parent_id)
 CREATE INDEX areas_path ON areas USING btree (path)
 CREATE UNIQUE INDEX areas_pkey ON areas USING btree (id)
-CREATE INDEX audit_action ON audit USING btree (action, seq)
 CREATE INDEX audit_actor ON audit USING btree (actor_name, seq)
-CREATE INDEX audit_at ON audit USING btree (at)
 CREATE INDEX audit_object ON audit USING btree (object_type, object_id, seq)
 CREATE UNIQUE INDEX audit_pkey ON audit USING btree (seq)
 CREATE UNIQUE INDEX audit_head_pkey ON audit_head USING btree (id)

@@ -66,9 +66,10 @@ CREATE TABLE audit (
 
 -- table audit_head
 CREATE TABLE audit_head (
-    id   INTEGER PRIMARY KEY CHECK (id = 1),
-    seq  INTEGER NOT NULL,
-    hash TEXT NOT NULL
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    seq       INTEGER NOT NULL,
+    hash      TEXT NOT NULL,
+    prev_hash TEXT NOT NULL
 );
 
 -- table org_units
@@ -167,14 +168,8 @@ CREATE INDEX areas_parent ON areas (parent_id);
 -- index areas_path
 CREATE INDEX areas_path ON areas (path);
 
--- index audit_action
-CREATE INDEX audit_action ON audit (action, seq);
-
 -- index audit_actor
 CREATE INDEX audit_actor ON audit (actor_name, seq);
-
--- index audit_at
-CREATE INDEX audit_at ON audit (at);
 
 -- index audit_object
 CREATE INDEX audit_object ON audit (object_type, object_id, seq);
