@@ -162,15 +162,6 @@ func (d dialect) rebind(q string) string {
 	return b.String()
 }
 
-// forUpdate locks the selected row on PostgreSQL; SQLite's single writer
-// already serialises.
-func (d dialect) forUpdate() string {
-	if d.pg() {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // t converts a time into the value the driver stores: fixed-width RFC 3339
