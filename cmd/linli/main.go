@@ -38,6 +38,7 @@ func commands() []command {
 		{"serve", "serve the web interface and API", cmdServe},
 		{"demo", "create (or reuse) a demo database with a synthetic district, print the logins, and serve", cmdDemo},
 		{"migrate", "apply pending database migrations", cmdMigrate},
+		{"init", "prepare an empty database: the district and the three admin accounts", cmdInit},
 		{"user", "manage accounts: add, disable, reset-password, grant", cmdUser},
 		{"audit", "audit log tools: verify", cmdAudit},
 		{"keys", "key tools: rotate", cmdKeys},

@@ -267,3 +267,26 @@ func TestMissingKeyFileRefused(t *testing.T) {
 		t.Fatal("a new key file was left behind")
 	}
 }
+
+func TestInitCreatesAdminsOnce(t *testing.T) {
+	dir := t.TempDir()
+	db, key := filepath.Join(dir, "i.db"), filepath.Join(dir, "i.key")
+	code, out, errs := runLinli(t, "init", "--db", db, "--key-file", key, "--district-code", "110105000000", "--district-name", "朝阳区")
+	if code != 0 || !strings.Contains(out, "sys.admin") || !strings.Contains(out, "audit.admin") {
+		t.Fatalf("init = %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runLinli(t, "init", "--db", db, "--key-file", key, "--district-code", "110105000000", "--district-name", "朝阳区"); code != 1 || !strings.Contains(errs, "already has a district") {
+		t.Fatalf("second init = %d %s", code, errs)
+	}
+	if code, _, errs := runLinli(t, "init", "--db", filepath.Join(dir, "j.db"), "--key-file", filepath.Join(dir, "j.key"), "--district-code", "1101", "--district-name", "x"); code != 1 || !strings.Contains(errs, "area.code") {
+		t.Fatalf("init with a bad code = %d %s", code, errs)
+	}
+	s := openT(t, db)
+	ctx := context.Background()
+	for _, u := range []string{"sys.admin", "sec.admin", "audit.admin"} {
+		info, err := s.LoginInfo(ctx, u)
+		if err != nil || !info.MustChangePwd || len(info.Roles) != 1 || !info.Roles[0].IsAdminDuty() {
+			t.Fatalf("%s = %+v, %v", u, info, err)
+		}
+	}
+}

@@ -27,8 +27,8 @@ func auditEvent(a linli.Actor, action, objType string, objID any, areaID int64) 
 }
 
 // audit appends ev to the hash chain inside tx, so the record commits with
-// the change it describes or not at all. The head row serialises appenders
-// (FOR UPDATE on PostgreSQL; SQLite has one writer).
+// the change it describes or not at all. The head row orders appenders (its
+// row lock on PostgreSQL; SQLite has one writer).
 func (tx *Tx) audit(ev linli.AuditEvent) error {
 	ev.Time = linli.AuditTime(tx.now)
 	if ev.Outcome == "" {
@@ -37,34 +37,32 @@ func (tx *Tx) audit(ev linli.AuditEvent) error {
 	if tx.s.d.pg() {
 		return tx.auditPG(ev)
 	}
-	// The head is remembered between transactions; the guarded update
-	// notices when another process (a console command) moved it meanwhile,
-	// and then the head is read.
+	// The head is remembered between transactions. The database refuses a
+	// record that does not link to the head (trigger audit_link) and moves
+	// the head itself (audit_advance), so one INSERT appends; when another
+	// process (a console command) moved the head meanwhile, the insert is
+	// refused and the head is read.
 	head := tx.s.head.Load()
 	ev.Seq, ev.PrevHash = head.seq+1, head.hash
-	ev.Hash = ev.ComputeHash()
-	res, err := tx.exec(`UPDATE audit_head SET seq = ?, prev_hash = hash, hash = ? WHERE id = 1 AND seq = ? AND hash = ?`, ev.Seq, ev.Hash, head.seq, head.hash)
-	if err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	for attempt := 0; ; attempt++ {
+		ev.Hash = ev.ComputeHash()
+		_, err := tx.exec(`INSERT INTO audit (seq, at, actor_id, actor_name, role, action, object_type, object_id,
+			area_id, outcome, client_ip, request_id, purpose, detail, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ev.Seq, tx.s.d.t(ev.Time), ev.ActorID, ev.ActorName, ev.Role, ev.Action, ev.ObjectType, ev.ObjectID,
+			ev.AreaID, ev.Outcome, ev.ClientIP, ev.RequestID, ev.Purpose, ev.Detail, ev.PrevHash, ev.Hash)
+		if err == nil {
+			break
+		}
+		if attempt > 0 || !strings.Contains(err.Error(), "does not link") {
+			return fmt.Errorf("audit append: %w", err)
+		}
 		if err := tx.queryRow(`SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&ev.Seq, &ev.PrevHash); err != nil {
 			return fmt.Errorf("audit head: %w", err)
 		}
 		ev.Seq++
-		ev.Hash = ev.ComputeHash()
-		if _, err := tx.exec(`UPDATE audit_head SET seq = ?, prev_hash = hash, hash = ? WHERE id = 1`, ev.Seq, ev.Hash); err != nil {
-			return fmt.Errorf("audit head: %w", err)
-		}
 	}
 	tx.onCommit = append(tx.onCommit, func() { tx.s.head.Store(&auditHead{seq: ev.Seq, hash: ev.Hash}) })
-	if _, err := tx.exec(`INSERT INTO audit (seq, at, actor_id, actor_name, role, action, object_type, object_id,
-		area_id, outcome, client_ip, request_id, purpose, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.Seq, tx.s.d.t(ev.Time), ev.ActorID, ev.ActorName, ev.Role, ev.Action, ev.ObjectType, ev.ObjectID,
-		ev.AreaID, ev.Outcome, ev.ClientIP, ev.RequestID, ev.Purpose, ev.Detail, ev.PrevHash, ev.Hash); err != nil {
-		return fmt.Errorf("audit append: %w", err)
-	}
 	return nil
 }
 

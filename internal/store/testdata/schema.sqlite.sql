@@ -183,11 +183,24 @@ CREATE INDEX sessions_user ON sessions (user_id);
 -- index user_scopes_area
 CREATE INDEX user_scopes_area ON user_scopes (area_id);
 
+-- trigger audit_advance
+CREATE TRIGGER audit_advance AFTER INSERT ON audit
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, prev_hash = hash, hash = NEW.hash WHERE id = 1;
+END;
+
 -- trigger audit_head_forward
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.seq <> OLD.seq + 1
 BEGIN
     SELECT RAISE(ABORT, 'audit head moves forward one record at a time');
+END;
+
+-- trigger audit_link
+CREATE TRIGGER audit_link BEFORE INSERT ON audit
+WHEN NEW.seq <> (SELECT seq + 1 FROM audit_head WHERE id = 1) OR NEW.prev_hash <> (SELECT hash FROM audit_head WHERE id = 1)
+BEGIN
+    SELECT RAISE(ABORT, 'audit record does not link to the head');
 END;
 
 -- trigger audit_no_delete

@@ -158,6 +158,17 @@ CREATE TABLE audit_head (
     prev_hash TEXT NOT NULL
 );
 INSERT INTO audit_head (id, seq, hash, prev_hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', '');
+-- Every new record must link to the head, and moves it forward: the
+-- database itself keeps the chain in order, whoever inserts.
+CREATE TRIGGER audit_link BEFORE INSERT ON audit
+WHEN NEW.seq <> (SELECT seq + 1 FROM audit_head WHERE id = 1) OR NEW.prev_hash <> (SELECT hash FROM audit_head WHERE id = 1)
+BEGIN
+    SELECT RAISE(ABORT, 'audit record does not link to the head');
+END;
+CREATE TRIGGER audit_advance AFTER INSERT ON audit
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, prev_hash = hash, hash = NEW.hash WHERE id = 1;
+END;
 CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
 WHEN NEW.seq <> OLD.seq + 1
 BEGIN
