@@ -157,7 +157,6 @@ var ErrSessionExpired = errors.Join(linli.ErrUnauthorized, errors.New("session e
 // most requests only read.
 func (s *Store) SessionActor(ctx context.Context, tokenHash string, idle time.Duration) (Session, linli.Actor, error) {
 	var sess Session
-	var revoked, disabled time.Time
 	var username string
 	var roles, scope sql.NullString
 	var org int64
@@ -167,8 +166,8 @@ func (s *Store) SessionActor(ctx context.Context, tokenHash string, idle time.Du
 		return sess, linli.Actor{}, s.mapErr(err)
 	}
 	err = stmt.QueryRowContext(ctx, tokenHash).Scan(
-		&sess.ID, &sess.UserID, &sess.MFA, tm{&sess.CreatedAt}, tm{&sess.LastSeenAt}, tm{&sess.ExpiresAt}, tm{&revoked},
-		&username, &org, tm{&disabled}, &must, &roles, &scope)
+		&sess.ID, &sess.UserID, &sess.MFA, tm{&sess.LastSeenAt}, tm{&sess.ExpiresAt},
+		&username, &org, &must, &roles, &scope)
 	if err != nil {
 		if errors.Is(s.mapErr(err), linli.ErrNotFound) {
 			return sess, linli.Actor{}, linli.ErrUnauthorized
@@ -176,9 +175,6 @@ func (s *Store) SessionActor(ctx context.Context, tokenHash string, idle time.Du
 		return sess, linli.Actor{}, s.mapErr(err)
 	}
 	now := s.now()
-	if !revoked.IsZero() || !disabled.IsZero() {
-		return sess, linli.Actor{}, linli.ErrUnauthorized
-	}
 	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= idle {
 		return sess, linli.Actor{}, ErrSessionExpired
 	}
@@ -210,12 +206,13 @@ func (s *Store) sessionStmt(ctx context.Context) (*sql.Stmt, error) {
 			}
 			return "GROUP_CONCAT(" + expr + ", ',')"
 		}
-		q := `SELECT s.id, s.user_id, s.mfa, s.created_at, s.last_seen_at, s.expires_at, s.revoked_at,
-		u.username, COALESCE(u.org_unit_id, 0), u.disabled_at, u.must_change_password,
+		q := `SELECT s.id, s.user_id, s.mfa, s.last_seen_at, s.expires_at,
+		u.username, COALESCE(u.org_unit_id, 0), u.must_change_password,
 		(SELECT ` + agg("r.role") + ` FROM user_roles r WHERE r.user_id = u.id),
 		(SELECT ` + agg("CAST(a.id AS TEXT) || ':' || a.path") + ` FROM user_scopes us JOIN areas a ON a.id = us.area_id
 			WHERE us.user_id = u.id AND a.retired_at IS NULL)
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.revoked_at IS NULL AND u.disabled_at IS NULL`
 		s.sessStmt, s.sessErr = s.rdb.PrepareContext(ctx, s.d.rebind(q))
 	})
 	return s.sessStmt, s.sessErr

@@ -85,12 +85,20 @@ func loadRoles(q func(string, ...any) (*sql.Rows, error), userID int64) ([]linli
 	return roles, rows.Err()
 }
 
+// sortRoles puts roles in the display order of linli.AllRoles.
 func sortRoles(roles []linli.Role) {
-	order := map[linli.Role]int{}
-	for i, r := range linli.AllRoles {
-		order[r] = i
+	if len(roles) < 2 {
+		return
 	}
-	sort.Slice(roles, func(i, j int) bool { return order[roles[i]] < order[roles[j]] })
+	order := func(r linli.Role) int {
+		for i, x := range linli.AllRoles {
+			if x == r {
+				return i
+			}
+		}
+		return len(linli.AllRoles)
+	}
+	sort.Slice(roles, func(i, j int) bool { return order(roles[i]) < order(roles[j]) })
 }
 
 func (s *Store) readQ(ctx context.Context) func(string, ...any) (*sql.Rows, error) {

@@ -25,7 +25,8 @@ func BenchmarkSessionCheck(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var d []time.Duration
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+				req, _ := http.NewRequest(http.MethodGet, "http://linli.test/healthz", nil)
+				req.RemoteAddr = "127.0.0.1:40000"
 				if withSession {
 					req.AddCookie(cookie)
 				}

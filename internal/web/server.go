@@ -234,13 +234,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		ri := info(r)
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+ri.nonce+"'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		for k, v := range staticHeaders {
+			h[k] = v
+		}
 		if s.opt.SecureCookies {
-			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			h["Strict-Transport-Security"] = hstsHeader
 		}
 		if r.Method == http.MethodTrace || r.Method == "TRACK" {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -249,6 +247,18 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// staticHeaders are set on every response. The value slices are shared
+// and never written (each has len == cap, so an Add copies first).
+var staticHeaders = map[string][]string{
+	"X-Content-Type-Options":     {"nosniff"},
+	"X-Frame-Options":            {"DENY"},
+	"Referrer-Policy":            {"no-referrer"},
+	"Cross-Origin-Opener-Policy": {"same-origin"},
+	"Permissions-Policy":         {"camera=(), microphone=(), geolocation=()"},
+}
+
+var hstsHeader = []string{"max-age=31536000; includeSubDomains"}
 
 // crossOrigin refuses cross-site state-changing requests (CSRF) with Go's
 // http.CrossOriginProtection (Sec-Fetch-Site and Origin checks).
