@@ -42,11 +42,15 @@ func TestMigrateIsIdempotentAndServeSeesCurrent(t *testing.T) {
 }
 
 func TestPendingOnNewDatabase(t *testing.T) {
-	s, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "new.db"), store.Options{})
+	path := filepath.Join(t.TempDir(), "new.db")
+	s, err := store.Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("new database file mode = %v, %v; want 0600", fi.Mode(), err)
+	}
 	p, err := s.Pending(context.Background())
 	all, _ := store.Migrations("sqlite")
 	if err != nil || len(p) != len(all) {

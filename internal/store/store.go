@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,11 @@ func Open(ctx context.Context, dbURL string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite: empty path")
 		}
 		s.sqlPath = path
+		// A new database file is readable by its owner only (SQLite gives
+		// the -wal and -shm files the same mode).
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		}
 		q := url.Values{}
 		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)"} {
 			q.Add("_pragma", p)
