@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/linli-org/linli/internal/config"
-	"github.com/linli-org/linli/internal/store"
 )
 
 func cmdAudit(ctx context.Context, e env, args []string) int {
@@ -22,9 +21,8 @@ func cmdAudit(ctx context.Context, e env, args []string) int {
 	if code, ok := parse(fs, e, args[1:]); !ok {
 		return code
 	}
-	s, err := store.Open(ctx, cfg.DB, store.Options{})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+	s := openPlain(ctx, e, cfg)
+	if s == nil {
 		return 1
 	}
 	defer s.Close()

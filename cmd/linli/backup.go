@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/linli-org/linli/internal/config"
-	"github.com/linli-org/linli/internal/store"
 )
 
 func cmdBackup(ctx context.Context, e env, args []string) int {
@@ -20,9 +19,8 @@ func cmdBackup(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "linli: backup needs --out FILE")
 		return 2
 	}
-	s, err := store.Open(ctx, cfg.DB, store.Options{})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+	s := openPlain(ctx, e, cfg)
+	if s == nil {
 		return 1
 	}
 	defer s.Close()

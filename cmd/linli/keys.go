@@ -6,7 +6,6 @@ import (
 
 	"github.com/linli-org/linli/internal/config"
 	"github.com/linli-org/linli/internal/seal"
-	"github.com/linli-org/linli/internal/store"
 )
 
 func cmdKeys(ctx context.Context, e env, args []string) int {
@@ -25,9 +24,8 @@ func cmdKeys(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "linli: %v\n", err)
 		return 1
 	}
-	s, err := store.Open(ctx, cfg.DB, store.Options{})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+	s := openPlain(ctx, e, cfg)
+	if s == nil {
 		return 1
 	}
 	defer s.Close()

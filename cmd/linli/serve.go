@@ -60,6 +60,17 @@ func newLogger(e env, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: l}))
 }
 
+// openPlain opens the database without checking its schema (the commands
+// that migrate, verify or copy it); it reports a failure itself.
+func openPlain(ctx context.Context, e env, cfg config.Config) *store.Store {
+	s, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return nil
+	}
+	return s
+}
+
 // openStore opens the database and the key file and checks that the
 // schema is current.
 func openStore(ctx context.Context, e env, cfg config.Config, migrate bool) (*store.Store, *seal.Keyring, error) {

@@ -69,9 +69,8 @@ func cmdUser(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "linli: --username is required")
 		return 2
 	}
-	s, err := store.Open(ctx, cfg.DB, store.Options{})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+	s := openPlain(ctx, e, cfg)
+	if s == nil {
 		return 1
 	}
 	defer s.Close()
@@ -80,6 +79,7 @@ func cmdUser(ctx context.Context, e env, args []string) int {
 		return 1
 	}
 	con := linli.ConsoleActor()
+	var err error
 	switch sub {
 	case "add":
 		err = userAdd(ctx, e, s, cfg, con, *username, *name, *roles, *scope, *org, *password, *profile)
@@ -184,9 +184,19 @@ func newPassword(given, profile, username string) (string, bool, error) {
 	return given, false, policyFor(profile).Check(given, username)
 }
 
-func keysFor(cfg config.Config) (*seal.Keyring, error) {
-	k, _, err := seal.LoadOrCreateKeyFile(cfg.KeyFile)
-	return k, err
+// sealedPassword checks (or generates) a password and returns it with its
+// sealed hash for storage.
+func sealedPassword(cfg config.Config, given, profile, username string) (pw string, generated bool, hash string, err error) {
+	pw, generated, err = newPassword(given, profile, username)
+	if err != nil {
+		return "", false, "", err
+	}
+	keys, _, err := seal.LoadOrCreateKeyFile(cfg.KeyFile)
+	if err != nil {
+		return "", false, "", err
+	}
+	hash, err = web.HashPassword(auth.NewHasher(auth.DefaultParams, 1), keys, pw)
+	return pw, generated, hash, err
 }
 
 func userAdd(ctx context.Context, e env, s *store.Store, cfg config.Config, con linli.Actor, username, name, roles, scope, org, password, profile string) error {
@@ -213,15 +223,7 @@ func userAdd(ctx context.Context, e env, s *store.Store, cfg config.Config, con 
 			return fmt.Errorf("org unit %q not found", org)
 		}
 	}
-	pw, generated, err := newPassword(password, profile, username)
-	if err != nil {
-		return err
-	}
-	keys, err := keysFor(cfg)
-	if err != nil {
-		return err
-	}
-	hash, err := web.HashPassword(auth.NewHasher(auth.DefaultParams, 1), keys, pw)
+	pw, generated, hash, err := sealedPassword(cfg, password, profile, username)
 	if err != nil {
 		return err
 	}
@@ -237,15 +239,7 @@ func userAdd(ctx context.Context, e env, s *store.Store, cfg config.Config, con 
 }
 
 func userReset(ctx context.Context, e env, s *store.Store, cfg config.Config, con linli.Actor, username, password, profile string) error {
-	pw, generated, err := newPassword(password, profile, username)
-	if err != nil {
-		return err
-	}
-	keys, err := keysFor(cfg)
-	if err != nil {
-		return err
-	}
-	hash, err := web.HashPassword(auth.NewHasher(auth.DefaultParams, 1), keys, pw)
+	pw, generated, hash, err := sealedPassword(cfg, password, profile, username)
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"html"
-	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -632,88 +629,5 @@ func TestAuditOlderLink(t *testing.T) {
 	body = e.do(http.MethodGet, older.String(), auditor, nil).Body.String()
 	if !strings.Contains(body, e.msg("audit.none")) {
 		t.Error("the older page repeats records")
-	}
-}
-
-// TestAdminCatalogKeys fails when a page or handler uses a message key that
-// a language lacks, and when the two admin catalogs differ.
-func TestAdminCatalogKeys(t *testing.T) {
-	cat, err := locale.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := map[string]string{} // key → where
-	tplKey := regexp.MustCompile(`\.T "([^"]+)"`)
-	inline := regexp.MustCompile(`\sstyle=|<script|\son[a-z]+=`)
-	err = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := templateFS.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, m := range tplKey.FindAllStringSubmatch(string(b), -1) {
-			keys[m[1]] = p
-		}
-		if inline.Match(b) {
-			t.Errorf("%s has inline style or script, which the CSP forbids", p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	goKey := []*regexp.Regexp{
-		regexp.MustCompile(`\bT\("([^"]+)"`),
-		regexp.MustCompile(`s\.page\(r, "([^"]+)"\)`),
-		regexp.MustCompile(`s\.redirect\(w, r, [^\n]*, "([^"]+)"\)`),
-		regexp.MustCompile(`userAction\(w, r, "([^"]+)"`),
-		regexp.MustCompile(`again\("([^"]+)"`),
-		regexp.MustCompile(`key: "([^"]+)"`),
-		regexp.MustCompile(`(?:Invalid|Add|fail)\((?:[a-z]+, )?"[^"]*", "([^"]+)"`),
-		regexp.MustCompile(`Conflict\("([^"]+)"`),
-	}
-	for _, f := range []string{"areas.go", "users.go", "tokens.go", "audit.go", "login.go", "render.go", "../store/import.go"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, re := range goKey {
-			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-				keys[m[1]] = f
-			}
-		}
-	}
-	if len(keys) < 150 {
-		t.Fatalf("only %d keys found: the scan is broken", len(keys))
-	}
-	for _, lang := range locale.Languages {
-		p := cat.Printer(lang)
-		for k, where := range keys {
-			if !p.Has(k) {
-				t.Errorf("%s: key %q (used in %s) is missing", lang, k, where)
-			}
-		}
-	}
-	var zh, en map[string]string
-	for lang, dst := range map[string]*map[string]string{"zh-CN": &zh, "en": &en} {
-		b, err := os.ReadFile("../locale/catalogs/" + lang + "/admin.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, dst); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for k := range zh {
-		if _, ok := en[k]; !ok {
-			t.Errorf("en/admin.json lacks %q", k)
-		}
-	}
-	for k := range en {
-		if _, ok := zh[k]; !ok {
-			t.Errorf("zh-CN/admin.json lacks %q", k)
-		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 )
 
 // keyCalls are the functions whose string arguments are message keys.
-var keyCalls = map[string]bool{"Invalid": true, "Conflict": true, "Add": true, "T": true, "redirect": true, "setFlash": true, "formError": true}
+var keyCalls = map[string]bool{"Invalid": true, "Conflict": true, "Add": true, "T": true, "redirect": true,
+	"page": true, "userAction": true, "again": true}
 
 var keyShape = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`)
 
@@ -50,6 +51,17 @@ func usedKeys(t *testing.T) map[string]string {
 				return err
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
+				// Struct fields that hold a message key: {key: "…"}.
+				if kv, ok := n.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok && (id.Name == "key" || id.Name == "Key") {
+						if lit, ok := kv.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							if s, err := strconv.Unquote(lit.Value); err == nil && keyShape.MatchString(s) {
+								keys[s] = path
+							}
+						}
+					}
+					return true
+				}
 				call, ok := n.(*ast.CallExpr)
 				if !ok {
 					return true
