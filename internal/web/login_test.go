@@ -252,3 +252,40 @@ func TestAdminSetPasswordMustChange(t *testing.T) {
 		t.Fatalf("/areas after the change = %d", resp.StatusCode)
 	}
 }
+
+// TestRecoveryCodeWorksOnce: a recovery code replaces a TOTP code once.
+func TestRecoveryCodeWorksOnce(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	e.login(c, "sec.admin", demo.DemoPassword)
+	_, page := e.get(c, "/account/totp")
+	secret := regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(page)[1]
+	code, _ := auth.GenerateTOTP(secret, e.clock.now)
+	_, page = e.do(c, http.MethodPost, "/account/totp", "application/x-www-form-urlencoded", "code="+code)
+	codes := regexp.MustCompile(`<li><code>([^<]+)</code></li>`).FindAllStringSubmatch(page, -1)
+	if len(codes) != 10 {
+		t.Fatalf("recovery codes shown = %d, want 10", len(codes))
+	}
+	rc := codes[3][1]
+	for i, want := range []int{http.StatusSeeOther, http.StatusUnprocessableEntity} {
+		c2 := e.client()
+		e.login(c2, "sec.admin", demo.DemoPassword)
+		resp, _ := e.do(c2, http.MethodPost, "/login/totp", "application/x-www-form-urlencoded", "code="+rc)
+		if resp.StatusCode != want {
+			t.Fatalf("recovery code use %d = %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	left, _ := e.st.RecoveryCodesLeft(context.Background(), mustID(t, e, "sec.admin"))
+	if left != 9 {
+		t.Fatalf("recovery codes left = %d, want 9", left)
+	}
+}
+
+func mustID(t *testing.T, e *env, user string) int64 {
+	t.Helper()
+	id, err := e.st.UserIDByName(context.Background(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
