@@ -234,6 +234,7 @@ type asset struct {
 
 func (s *Server) loadAssets() error {
 	s.assets = map[string]asset{}
+	s.assetURL = map[string]string{}
 	entries, err := fs.ReadDir(staticFS, "static")
 	if err != nil {
 		return err
@@ -255,17 +256,14 @@ func (s *Server) loadAssets() error {
 		}
 		url := "/static/" + hex.EncodeToString(sum[:6]) + "/" + e.Name()
 		s.assets[url] = asset{name: e.Name(), url: url, ctype: ctype, body: b}
+		s.assetURL[e.Name()] = url
 	}
 	return nil
 }
 
-func (s *Server) assetURLs() map[string]string {
-	m := make(map[string]string, len(s.assets))
-	for _, a := range s.assets {
-		m[a.name] = a.url
-	}
-	return m
-}
+// assetURLs maps each static file's name to its content-hashed URL; it is
+// built once and only read afterwards.
+func (s *Server) assetURLs() map[string]string { return s.assetURL }
 
 func (s *Server) static(w http.ResponseWriter, r *http.Request) error {
 	a, ok := s.assets[r.URL.Path]

@@ -94,6 +94,7 @@ type Server struct {
 	reqs     *prometheus.CounterVec
 	dur      *prometheus.HistogramVec
 	assets   map[string]asset
+	assetURL map[string]string
 }
 
 // New builds the server and its routes.
