@@ -187,7 +187,8 @@ func ConsoleActor() Actor {
 	a := Actor{Username: "console", Scope: Scope{Paths: []string{"/"}}}
 	a.perms = map[Permission]bool{}
 	for _, p := range []Permission{PermAreaRead, PermAreaManage, PermUserRead, PermUserManage, PermRoleGrantAdmin,
-		PermAccountUnlock, PermSettingsManage, PermAPITokenManage, PermSessionRevoke} {
+		PermAccountUnlock, PermSettingsManage, PermAPITokenManage, PermSessionRevoke,
+		PermPersonRead, PermPersonWrite, PermSensitiveRead, PermRestrictedRead} {
 		a.perms[p] = true
 	}
 	return a

@@ -95,7 +95,56 @@ type Person struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Version     int64
+	// Sources says where each field's value came from (collect once), by
+	// field name: "name", "id_number", "phones", "address"…
+	Sources map[string]FieldSource
 }
+
+// FieldSource is where a field's value came from and when.
+type FieldSource struct {
+	Source string    `json:"source"` // SourceSelf, SourceWorker, SourceImport
+	Note   string    `json:"note,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Family relation codes of GB/T 4761-2008 (家庭关系代码). Members' relations
+// are relative to the head of the household; the store keeps any code as
+// text, these are the ones it reasons about.
+const (
+	RelSelfOrHead = "0"  // 本人或户主
+	RelSelf       = "01" // 本人
+	RelHead       = "02" // 户主
+	RelSpouse     = "10" // 配偶
+	RelHusband    = "11" // 夫
+	RelWife       = "12" // 妻
+	RelSon        = "20" // 子
+	RelDaughter   = "30" // 女
+	RelParent     = "50" // 父母
+	RelOther      = "99" // 其他
+)
+
+// IsHeadRelation reports whether a relation code names the head of a
+// household.
+func IsHeadRelation(code string) bool {
+	return code == RelSelfOrHead || code == RelSelf || code == RelHead
+}
+
+// IsSpouseRelation reports whether a relation code names the head's spouse.
+func IsSpouseRelation(code string) bool {
+	return code == RelSpouse || code == RelHusband || code == RelWife
+}
+
+// Household kinds and statuses.
+const (
+	HouseholdFamily     = "family"     // 家庭户
+	HouseholdCollective = "collective" // 集体户
+	HouseholdSingle     = "single"     // 单人户
+	HouseholdActive     = "active"
+	HouseholdClosed     = "closed"
+)
+
+// Reasons of a migrant's residence registration (居住登记).
+var MigrantReasons = []string{"work", "study", "family", "business", "other"}
 
 // PersonInput is what a worker or an import submits.
 type PersonInput struct {
@@ -164,9 +213,7 @@ func ValidatePersonShape(in PersonInput, now time.Time) *ValidationError {
 func NormalizePhone(s string) string {
 	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
 	s = strings.TrimPrefix(s, "+86")
-	if strings.HasPrefix(s, "0086") {
-		s = s[4:]
-	}
+	s = strings.TrimPrefix(s, "0086")
 	return s
 }
 

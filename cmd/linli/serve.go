@@ -74,36 +74,37 @@ func openPlain(ctx context.Context, e env, cfg config.Config) *store.Store {
 // openStore opens the database and the key file and checks that the
 // schema is current.
 func openStore(ctx context.Context, e env, cfg config.Config, migrate bool) (*store.Store, *seal.Keyring, error) {
-	s, err := store.Open(ctx, cfg.DB, store.Options{})
+	keys, created, err := seal.LoadOrCreateKeyFile(cfg.KeyFile)
 	if err != nil {
+		return nil, nil, err
+	}
+	s, err := store.Open(ctx, cfg.DB, store.Options{Keys: keys})
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*store.Store, *seal.Keyring, error) {
+		s.Close()
+		if created {
+			_ = os.Remove(cfg.KeyFile)
+		}
 		return nil, nil, err
 	}
 	pending, err := s.Pending(ctx)
 	if err != nil {
-		s.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	if len(pending) > 0 {
 		if !migrate {
-			s.Close()
-			return nil, nil, fmt.Errorf("the database schema is behind: %d migration(s) pending (%s); run: linli migrate --db %s",
-				len(pending), strings.Join(pending, ", "), config.RedactURL(cfg.DB))
+			return fail(fmt.Errorf("the database schema is behind: %d migration(s) pending (%s); run: linli migrate --db %s",
+				len(pending), strings.Join(pending, ", "), config.RedactURL(cfg.DB)))
 		}
 		if _, err := s.Migrate(ctx); err != nil {
-			s.Close()
-			return nil, nil, err
+			return fail(err)
 		}
-	}
-	keys, created, err := seal.LoadOrCreateKeyFile(cfg.KeyFile)
-	if err != nil {
-		s.Close()
-		return nil, nil, err
 	}
 	if created {
 		if n, err := s.CountSealed(ctx); err == nil && n > 0 {
-			s.Close()
-			_ = os.Remove(cfg.KeyFile)
-			return nil, nil, fmt.Errorf("key file %s did not exist, but the database holds data sealed with another key: restore the key file", cfg.KeyFile)
+			return fail(fmt.Errorf("key file %s did not exist, but the database holds data sealed with another key: restore the key file", cfg.KeyFile))
 		}
 		fmt.Fprintf(e.stderr, "linli: created key file %s (mode 0600); back it up apart from the database\n", cfg.KeyFile)
 	}

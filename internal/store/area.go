@@ -38,6 +38,7 @@ func defaultOccupancyChecks() []occupancyCheck {
 			JOIN users u ON u.id = us.user_id WHERE a.path >= ? AND a.path < ? AND u.disabled_at IS NULL`},
 		{"area.retire.has_org_units", `SELECT COUNT(*) FROM org_units o JOIN areas a ON a.id = o.area_id
 			WHERE a.path >= ? AND a.path < ?`},
+		{"area.retire.has_people", `SELECT COUNT(*) FROM persons WHERE path >= ? AND path < ? AND status = 'living'`},
 	}
 }
 
@@ -417,8 +418,8 @@ func (s *Store) MoveArea(ctx context.Context, a linli.Actor, id, newParentID int
 	return out, err
 }
 
-// RetireArea retires a node that no longer has live children, staff or
-// (later) people. Nothing is deleted.
+// RetireArea retires a node that no longer has live children, staff,
+// organisations or living residents. Nothing is deleted.
 func (s *Store) RetireArea(ctx context.Context, a linli.Actor, id int64) error {
 	if !a.Can(linli.PermAreaManage) {
 		return linli.ErrForbidden

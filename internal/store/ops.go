@@ -35,6 +35,9 @@ type SealedColumn struct{ Table, Column, Field string }
 var SealedColumns = []SealedColumn{
 	{"users", "password_hash", "user.password"},
 	{"users", "totp_secret", "user.totp"},
+	{"persons", "id_number", fieldIDNumber},
+	{"person_phones", "phone", fieldPhone},
+	{"person_tags", "attrs_sealed", fieldTagAttrs},
 }
 
 // Reseal re-encrypts every sealed value that reseal says has changed,

@@ -1,8 +1,267 @@
 package store
 
-import "github.com/linli-org/linli"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
-// indexPerson writes the search terms of a person (name and address
-// n-grams, pinyin). Called in the same transaction as every write of a
-// person's name, address, grid or status.
-func (tx *Tx) indexPerson(p linli.Person) error { return nil }
+	"github.com/mozillazg/go-pinyin"
+
+	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/seal"
+)
+
+// Registry search. Exact ID numbers and phones go through the blind
+// indexes on persons and person_phones; everything else through
+// person_terms (see migrations/*/0003_search.sql): name and address
+// bigrams, full pinyin and initials of the name (prefix ranges), and the
+// last four digits of each phone. Every term row carries the person's grid
+// path, so a lookup is one index range inside the actor's scope.
+
+// pinyinArgs: plain letters, no tones, the most common reading.
+var pinyinArgs = pinyin.NewArgs()
+
+// personTerms lists the distinct search terms of a person.
+func personTerms(name, address string, phoneMasked []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, g := range bigrams(normText(name)) {
+		add("n" + g)
+	}
+	for _, g := range bigrams(normText(address)) {
+		add("a" + g)
+	}
+	if py := pinyin.LazyPinyin(name, pinyinArgs); len(py) > 0 {
+		var full, initials strings.Builder
+		for _, s := range py {
+			full.WriteString(s)
+			initials.WriteByte(s[0])
+		}
+		add("p" + full.String())
+		add("i" + initials.String())
+	}
+	for _, pm := range phoneMasked {
+		if len(pm) >= 4 && allDigitsStr(pm[len(pm)-4:]) {
+			add("t" + pm[len(pm)-4:])
+		}
+	}
+	return out
+}
+
+// normText lower-cases and drops spaces and punctuation.
+func normText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// bigrams lists every pair of consecutive runes.
+func bigrams(s string) []string {
+	rs := []rune(s)
+	if len(rs) < 2 {
+		return nil
+	}
+	out := make([]string, 0, len(rs)-1)
+	for i := 0; i+1 < len(rs); i++ {
+		out = append(out, string(rs[i:i+2]))
+	}
+	return out
+}
+
+func allDigitsStr(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func allLetters(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// indexPerson rewrites the search terms of a person, in the transaction of
+// the write that changed them.
+func (tx *Tx) indexPerson(p linli.Person) error {
+	if _, err := tx.exec(`DELETE FROM person_terms WHERE person_id = ?`, p.ID); err != nil {
+		return err
+	}
+	for _, t := range personTerms(p.Name, p.Address, p.PhoneMasked) {
+		if _, err := tx.exec(`INSERT INTO person_terms (term, path, person_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, t, p.Path, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefixUpper is the exclusive upper bound of the strings starting with p
+// (p is ASCII here).
+func prefixUpper(p string) string { return p[:len(p)-1] + string(p[len(p)-1]+1) }
+
+const personListCols = `p.id, p.name, p.gender, p.birth_date, p.id_type, p.id_masked, p.reg_type, p.status, p.grid_id, p.path,
+	p.address, COALESCE(p.household_id, 0), p.version,
+	COALESCE((SELECT ph.phone_masked FROM person_phones ph WHERE ph.person_id = p.id ORDER BY ph.position LIMIT 1), '')`
+
+func scanPersonRow(r scanner) (linli.Person, error) {
+	var p linli.Person
+	var birth, phone string
+	err := r.Scan(&p.ID, &p.Name, &p.Gender, &birth, &p.IDType, &p.IDMasked, &p.RegType, &p.Status, &p.GridID, &p.Path,
+		&p.Address, &p.HouseholdID, &p.Version, &phone)
+	if birth != "" {
+		p.BirthDate, _ = time.Parse("2006-01-02", birth)
+	}
+	if phone != "" {
+		p.PhoneMasked = []string{phone}
+	}
+	return p, err
+}
+
+// SearchPersons finds living (or, with q.Status, other) residents in the
+// actor's scope, by id order, masked. Text is an ID number, a phone, the
+// last four digits of a phone, pinyin (full or initials, as a prefix), or
+// two or more consecutive characters of a name or address.
+func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.PersonQuery) ([]linli.Person, error) {
+	if !a.Can(linli.PermPersonRead) {
+		return nil, linli.ErrNotFound
+	}
+	sc := a.Scope
+	if q.AreaID != 0 {
+		ar, err := s.Area(ctx, a, q.AreaID)
+		if err != nil {
+			return nil, err
+		}
+		sc = linli.Scope{AreaIDs: []int64{ar.ID}, Paths: []string{ar.Path}}
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 20
+	}
+	var from string
+	var where []string
+	var args []any
+	text := strings.ReplaceAll(strings.TrimSpace(q.Text), " ", "")
+	lower := strings.ToLower(text)
+	pathCol := "p.path"
+	switch {
+	case text == "":
+		from = `persons p`
+	case (len(text) == 18 || len(text) == 15) && allDigitsStr(strings.TrimRight(strings.ToUpper(text), "X")):
+		if s.keys == nil {
+			return nil, errSearchNoKeys
+		}
+		from = `persons p`
+		where = append(where, `p.id_number_bidx = ?`)
+		args = append(args, s.keys.BlindIndex("person.id_number", seal.NormalizeIDNumber(text)))
+	case len(text) == 4 && allDigitsStr(text):
+		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"
+		where = append(where, `t.term = ?`)
+		args = append(args, "t"+text)
+	case allDigitsStr(strings.TrimPrefix(linli.NormalizePhone(text), "+")) && len(text) >= 7:
+		if s.keys == nil {
+			return nil, errSearchNoKeys
+		}
+		from = `persons p JOIN person_phones ph ON ph.person_id = p.id`
+		where = append(where, `ph.phone_bidx = ?`)
+		args = append(args, s.keys.BlindIndex("person.phone", seal.NormalizePhone(text)))
+	case allLetters(lower):
+		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"
+		where = append(where, `((t.term >= ? AND t.term < ?) OR (t.term >= ? AND t.term < ?))`)
+		args = append(args, "i"+lower, prefixUpper("i"+lower), "p"+lower, prefixUpper("p"+lower))
+	default:
+		n := normText(text)
+		if utf8.RuneCountInString(n) < 2 {
+			return nil, linli.Invalid("q", "person.search.too_short")
+		}
+		g := string([]rune(n)[:2])
+		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"
+		where = append(where, `t.term IN (?, ?)`)
+		args = append(args, "n"+g, "a"+g)
+		if utf8.RuneCountInString(n) > 2 {
+			like := "%" + escapeLike(strings.TrimSpace(q.Text)) + "%"
+			where = append(where, `(p.name LIKE ? ESCAPE '\' OR p.address LIKE ? ESCAPE '\')`)
+			args = append(args, like, like)
+		}
+	}
+	cond, cargs := scopeCond(pathCol, sc)
+	where = append(where, cond)
+	args = append(args, cargs...)
+	status := q.Status
+	if status == "" {
+		status = linli.StatusLiving
+	}
+	where = append(where, `p.status = ?`)
+	args = append(args, status)
+	if q.RegType != "" {
+		where = append(where, `p.reg_type = ?`)
+		args = append(args, q.RegType)
+	}
+	today := q.Today
+	if today.IsZero() {
+		today = s.now()
+	}
+	if q.AgeMin > 0 {
+		where = append(where, `p.birth_date <= ?`)
+		args = append(args, today.AddDate(-q.AgeMin, 0, 0).Format("2006-01-02"))
+	}
+	if q.AgeMax > 0 {
+		where = append(where, `p.birth_date > ?`)
+		args = append(args, today.AddDate(-q.AgeMax-1, 0, 0).Format("2006-01-02"))
+	}
+	if q.TagCode != "" {
+		var class string
+		err := s.queryRow(ctx, `SELECT class FROM tags WHERE code = ? AND retired_at IS NULL`, q.TagCode).Scan(&class)
+		if err != nil || (class == linli.TagSensitive && !a.Can(linli.PermSensitiveRead)) || (class == linli.TagRestricted && !a.Can(linli.PermRestrictedRead)) {
+			// An unknown tag, or one the actor may not see: no one has it.
+			return nil, nil
+		}
+		where = append(where, `EXISTS (SELECT 1 FROM person_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.person_id = p.id AND tg.code = ? AND pt.until IS NULL)`)
+		args = append(args, q.TagCode)
+	}
+	if q.AfterID > 0 {
+		where = append(where, `p.id > ?`)
+		args = append(args, q.AfterID)
+	}
+	sqlq := fmt.Sprintf(`SELECT DISTINCT %s FROM %s WHERE %s ORDER BY p.id LIMIT %d`, personListCols, from, strings.Join(where, " AND "), limit)
+	rows, err := s.query(ctx, sqlq, args...)
+	if err != nil {
+		return nil, s.mapErr(err)
+	}
+	defer rows.Close()
+	var out []linli.Person
+	for rows.Next() {
+		p, err := scanPersonRow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// errSearchNoKeys: the store was opened without the sealing keys.
+var errSearchNoKeys = fmt.Errorf("store: opened without sealing keys")

@@ -22,6 +22,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/seal"
 )
 
 // Store is linli's database.
@@ -32,6 +33,7 @@ type Store struct {
 	now     func() time.Time
 	retire  []occupancyCheck
 	sqlPath string
+	keys    *seal.Keyring // seals registry fields; nil for stores that never touch persons
 
 	stmts    sync.Map // query → *sql.Stmt on the writer pool
 	head     atomic.Pointer[auditHead]
@@ -44,12 +46,16 @@ type Store struct {
 type Options struct {
 	Now      func() time.Time // clock; time.Now when nil
 	MaxConns int              // reader pool size (default 8)
+	// Keys seal the registry's personal fields (ID numbers, phones,
+	// sensitive tag attributes) and compute their blind indexes. A store
+	// without keys works for everything but persons: their methods fail.
+	Keys *seal.Keyring
 }
 
 // Open connects to url: "postgres://…" or "postgresql://…" is PostgreSQL,
 // "sqlite:PATH" or a plain path is SQLite. It does not migrate.
 func Open(ctx context.Context, dbURL string, opt Options) (*Store, error) {
-	s := &Store{now: opt.Now}
+	s := &Store{now: opt.Now, keys: opt.Keys}
 	if s.now == nil {
 		s.now = time.Now
 	}

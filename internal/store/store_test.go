@@ -13,6 +13,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/seal"
 	"github.com/linli-org/linli/internal/store"
 )
 
@@ -41,7 +42,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, s *store.Store, c *clock)) {
 
 func openSQLite(tb testing.TB, c *clock) *store.Store {
 	tb.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "t.db"), store.Options{Now: c.Now})
+	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "t.db"), store.Options{Now: c.Now, Keys: seal.Generate()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func openPostgres(tb testing.TB, c *clock) *store.Store {
 	tb.Helper()
 	base := postgresURL(tb)
 	schema := freshSchema(tb, base)
-	s, err := store.Open(context.Background(), withSearchPath(base, schema), store.Options{Now: c.Now})
+	s, err := store.Open(context.Background(), withSearchPath(base, schema), store.Options{Now: c.Now, Keys: seal.Generate()})
 	if err != nil {
 		tb.Fatal(err)
 	}

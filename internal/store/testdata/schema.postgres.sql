@@ -48,6 +48,68 @@ audit_head.id integer NOT NULL
 audit_head.seq bigint NOT NULL
 audit_head.hash text NOT NULL
 audit_head.prev_hash text NOT NULL
+building_units.id bigint NOT NULL
+building_units.building_id bigint NOT NULL
+building_units.name text NOT NULL
+building_units.created_at timestamp with time zone NOT NULL
+building_units.retired_at timestamp with time zone
+buildings.id bigint NOT NULL
+buildings.compound_id bigint
+buildings.grid_id bigint NOT NULL
+buildings.path text NOT NULL
+buildings.name text NOT NULL
+buildings.floors integer NOT NULL DEFAULT 0
+buildings.created_at timestamp with time zone NOT NULL
+buildings.retired_at timestamp with time zone
+compounds.id bigint NOT NULL
+compounds.grid_id bigint NOT NULL
+compounds.path text NOT NULL
+compounds.name text NOT NULL
+compounds.address text NOT NULL DEFAULT ''::text
+compounds.created_at timestamp with time zone NOT NULL
+compounds.retired_at timestamp with time zone
+household_history.id bigint NOT NULL
+household_history.household_id bigint NOT NULL
+household_history.field text NOT NULL
+household_history.old_value text NOT NULL DEFAULT ''::text
+household_history.new_value text NOT NULL DEFAULT ''::text
+household_history.actor_id bigint
+household_history.at timestamp with time zone NOT NULL
+household_members.id bigint NOT NULL
+household_members.household_id bigint NOT NULL
+household_members.person_id bigint NOT NULL
+household_members.relation text NOT NULL
+household_members.since text NOT NULL
+household_members.until text
+households.id bigint NOT NULL
+households.head_person_id bigint NOT NULL
+households.kind text NOT NULL
+households.room_id bigint
+households.grid_id bigint NOT NULL
+households.path text NOT NULL
+households.community_id bigint NOT NULL
+households.street_id bigint NOT NULL
+households.district_id bigint NOT NULL
+households.address text NOT NULL DEFAULT ''::text
+households.status text NOT NULL DEFAULT 'active'::text
+households.closed_at timestamp with time zone
+households.successor_id bigint
+households.created_at timestamp with time zone NOT NULL
+households.updated_at timestamp with time zone NOT NULL
+households.version integer NOT NULL DEFAULT 1
+migrant_registrations.id bigint NOT NULL
+migrant_registrations.person_id bigint NOT NULL
+migrant_registrations.path text NOT NULL
+migrant_registrations.arrival_date text NOT NULL
+migrant_registrations.reason text NOT NULL
+migrant_registrations.origin_region text NOT NULL DEFAULT ''::text
+migrant_registrations.expected_stay_months integer NOT NULL DEFAULT 0
+migrant_registrations.landlord text NOT NULL DEFAULT ''::text
+migrant_registrations.employer text NOT NULL DEFAULT ''::text
+migrant_registrations.registered_at timestamp with time zone NOT NULL
+migrant_registrations.expires_at text NOT NULL
+migrant_registrations.renewed_at timestamp with time zone
+migrant_registrations.ended_at timestamp with time zone
 org_units.id bigint NOT NULL
 org_units.name text NOT NULL
 org_units.kind text NOT NULL
@@ -56,8 +118,78 @@ org_units.created_at timestamp with time zone NOT NULL
 password_history.user_id bigint NOT NULL
 password_history.password_hash text NOT NULL
 password_history.at timestamp with time zone NOT NULL
+person_history.id bigint NOT NULL
+person_history.person_id bigint NOT NULL
+person_history.field text NOT NULL
+person_history.old_value text NOT NULL DEFAULT ''::text
+person_history.new_value text NOT NULL DEFAULT ''::text
+person_history.source text NOT NULL DEFAULT ''::text
+person_history.note text NOT NULL DEFAULT ''::text
+person_history.actor_id bigint
+person_history.at timestamp with time zone NOT NULL
+person_phones.id bigint NOT NULL
+person_phones.person_id bigint NOT NULL
+person_phones.phone text NOT NULL
+person_phones.phone_bidx text NOT NULL
+person_phones.phone_masked text NOT NULL
+person_phones.position integer NOT NULL
+person_relations.id bigint NOT NULL
+person_relations.person_id bigint NOT NULL
+person_relations.related_person_id bigint NOT NULL
+person_relations.relation text NOT NULL
+person_relations.note text NOT NULL DEFAULT ''::text
+person_relations.since text NOT NULL
+person_relations.until text
+person_tags.id bigint NOT NULL
+person_tags.person_id bigint NOT NULL
+person_tags.tag_id bigint NOT NULL
+person_tags.attrs text NOT NULL DEFAULT ''::text
+person_tags.attrs_sealed text NOT NULL DEFAULT ''::text
+person_tags.since text NOT NULL
+person_tags.until text
+person_tags.source text NOT NULL DEFAULT ''::text
+person_tags.note text NOT NULL DEFAULT ''::text
+person_tags.path text NOT NULL
+person_tags.created_at timestamp with time zone NOT NULL
+person_terms.term text NOT NULL
+person_terms.path text NOT NULL
+person_terms.person_id bigint NOT NULL
+persons.id bigint NOT NULL
+persons.name text NOT NULL
+persons.gender text NOT NULL
+persons.birth_date text NOT NULL DEFAULT ''::text
+persons.id_type text NOT NULL
+persons.id_number text NOT NULL DEFAULT ''::text
+persons.id_number_bidx text NOT NULL DEFAULT ''::text
+persons.id_masked text NOT NULL DEFAULT ''::text
+persons.ethnicity text NOT NULL DEFAULT ''::text
+persons.education text NOT NULL DEFAULT ''::text
+persons.employment text NOT NULL DEFAULT ''::text
+persons.political text NOT NULL DEFAULT ''::text
+persons.reg_type text NOT NULL
+persons.status text NOT NULL DEFAULT 'living'::text
+persons.status_date text NOT NULL DEFAULT ''::text
+persons.grid_id bigint NOT NULL
+persons.path text NOT NULL
+persons.community_id bigint NOT NULL
+persons.street_id bigint NOT NULL
+persons.district_id bigint NOT NULL
+persons.room_id bigint
+persons.address text NOT NULL DEFAULT ''::text
+persons.household_id bigint
+persons.sources text NOT NULL DEFAULT '{}'::text
+persons.created_at timestamp with time zone NOT NULL
+persons.updated_at timestamp with time zone NOT NULL
+persons.version integer NOT NULL DEFAULT 1
 recovery_codes.user_id bigint NOT NULL
 recovery_codes.code_hash text NOT NULL
+rooms.id bigint NOT NULL
+rooms.building_id bigint NOT NULL
+rooms.unit_id bigint
+rooms.path text NOT NULL
+rooms.name text NOT NULL
+rooms.created_at timestamp with time zone NOT NULL
+rooms.retired_at timestamp with time zone
 schema_migrations.version text NOT NULL
 schema_migrations.applied_at text NOT NULL
 sessions.id bigint NOT NULL
@@ -72,6 +204,14 @@ sessions.user_agent text NOT NULL DEFAULT ''::text
 sessions.revoked_at timestamp with time zone
 settings.key text NOT NULL
 settings.value text NOT NULL
+tags.id bigint NOT NULL
+tags.code text NOT NULL
+tags.name_zh text NOT NULL
+tags.name_en text NOT NULL
+tags.class text NOT NULL
+tags.attrs text NOT NULL DEFAULT '[]'::text
+tags.created_at timestamp with time zone NOT NULL
+tags.retired_at timestamp with time zone
 user_roles.user_id bigint NOT NULL
 user_roles.role text NOT NULL
 user_scopes.user_id bigint NOT NULL
@@ -110,19 +250,65 @@ audit audit_outcome_check CHECK ((outcome = ANY (ARRAY['ok'::text, 'denied'::tex
 audit audit_pkey PRIMARY KEY (seq)
 audit_head audit_head_id_check CHECK ((id = 1))
 audit_head audit_head_pkey PRIMARY KEY (id)
+building_units building_units_building_id_fkey FOREIGN KEY (building_id) REFERENCES buildings(id)
+building_units building_units_pkey PRIMARY KEY (id)
+buildings buildings_compound_id_fkey FOREIGN KEY (compound_id) REFERENCES compounds(id)
+buildings buildings_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
+buildings buildings_pkey PRIMARY KEY (id)
+compounds compounds_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
+compounds compounds_pkey PRIMARY KEY (id)
+household_history household_history_household_id_fkey FOREIGN KEY (household_id) REFERENCES households(id)
+household_history household_history_pkey PRIMARY KEY (id)
+household_members household_members_household_id_fkey FOREIGN KEY (household_id) REFERENCES households(id)
+household_members household_members_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+household_members household_members_pkey PRIMARY KEY (id)
+households households_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
+households households_head_person_id_fkey FOREIGN KEY (head_person_id) REFERENCES persons(id)
+households households_kind_check CHECK ((kind = ANY (ARRAY['family'::text, 'collective'::text, 'single'::text])))
+households households_pkey PRIMARY KEY (id)
+households households_room_id_fkey FOREIGN KEY (room_id) REFERENCES rooms(id)
+households households_status_check CHECK ((status = ANY (ARRAY['active'::text, 'closed'::text])))
+households households_successor_id_fkey FOREIGN KEY (successor_id) REFERENCES households(id)
+migrant_registrations migrant_registrations_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+migrant_registrations migrant_registrations_pkey PRIMARY KEY (id)
+migrant_registrations migrant_registrations_reason_check CHECK ((reason = ANY (ARRAY['work'::text, 'study'::text, 'family'::text, 'business'::text, 'other'::text])))
 org_units org_units_area_id_fkey FOREIGN KEY (area_id) REFERENCES areas(id)
 org_units org_units_area_id_name_key UNIQUE (area_id, name)
 org_units org_units_kind_check CHECK ((kind = ANY (ARRAY['district_office'::text, 'street_office'::text, 'community_committee'::text, 'department'::text, 'property_company'::text, 'social_org'::text])))
 org_units org_units_pkey PRIMARY KEY (id)
 password_history password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+person_history person_history_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+person_history person_history_pkey PRIMARY KEY (id)
+person_phones person_phones_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+person_phones person_phones_pkey PRIMARY KEY (id)
+person_relations person_relations_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+person_relations person_relations_pkey PRIMARY KEY (id)
+person_relations person_relations_related_person_id_fkey FOREIGN KEY (related_person_id) REFERENCES persons(id)
+person_tags person_tags_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+person_tags person_tags_pkey PRIMARY KEY (id)
+person_tags person_tags_tag_id_fkey FOREIGN KEY (tag_id) REFERENCES tags(id)
+person_terms person_terms_pkey PRIMARY KEY (term, path, person_id)
+persons persons_gender_check CHECK ((gender = ANY (ARRAY['0'::text, '1'::text, '2'::text, '9'::text])))
+persons persons_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
+persons persons_id_type_check CHECK ((id_type = ANY (ARRAY['resident_id'::text, 'passport'::text, 'hk_macao_permit'::text, 'taiwan_permit'::text, 'foreign_pr'::text, 'none'::text])))
+persons persons_pkey PRIMARY KEY (id)
+persons persons_reg_type_check CHECK ((reg_type = ANY (ARRAY['registered'::text, 'migrant'::text, 'separated'::text, 'overseas'::text])))
+persons persons_room_id_fkey FOREIGN KEY (room_id) REFERENCES rooms(id)
+persons persons_status_check CHECK ((status = ANY (ARRAY['living'::text, 'moved_out'::text, 'deceased'::text])))
 recovery_codes recovery_codes_pkey PRIMARY KEY (user_id, code_hash)
 recovery_codes recovery_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+rooms rooms_building_id_fkey FOREIGN KEY (building_id) REFERENCES buildings(id)
+rooms rooms_pkey PRIMARY KEY (id)
+rooms rooms_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES building_units(id)
 schema_migrations schema_migrations_pkey PRIMARY KEY (version)
 sessions sessions_mfa_check CHECK ((mfa = ANY (ARRAY['none'::text, 'pending'::text, 'enroll'::text, 'done'::text])))
 sessions sessions_pkey PRIMARY KEY (id)
 sessions sessions_token_hash_key UNIQUE (token_hash)
 sessions sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
 settings settings_pkey PRIMARY KEY (key)
+tags tags_class_check CHECK ((class = ANY (ARRAY['ordinary'::text, 'sensitive'::text, 'restricted'::text])))
+tags tags_code_key UNIQUE (code)
+tags tags_pkey PRIMARY KEY (id)
 user_roles user_roles_pkey PRIMARY KEY (user_id, role)
 user_roles user_roles_role_check CHECK ((role = ANY (ARRAY['resident'::text, 'volunteer'::text, 'grid_worker'::text, 'community_worker'::text, 'community_head'::text, 'street_staff'::text, 'dept_staff'::text, 'district_admin'::text, 'system_admin'::text, 'security_admin'::text, 'audit_admin'::text])))
 user_roles user_roles_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
@@ -149,15 +335,56 @@ CREATE INDEX audit_actor ON audit USING btree (actor_name, seq)
 CREATE INDEX audit_object ON audit USING btree (object_type, object_id, seq)
 CREATE UNIQUE INDEX audit_pkey ON audit USING btree (seq)
 CREATE UNIQUE INDEX audit_head_pkey ON audit_head USING btree (id)
+CREATE INDEX building_units_building ON building_units USING btree (building_id)
+CREATE UNIQUE INDEX building_units_pkey ON building_units USING btree (id)
+CREATE INDEX buildings_compound ON buildings USING btree (compound_id)
+CREATE INDEX buildings_path ON buildings USING btree (path, id)
+CREATE UNIQUE INDEX buildings_pkey ON buildings USING btree (id)
+CREATE INDEX compounds_path ON compounds USING btree (path, id)
+CREATE UNIQUE INDEX compounds_pkey ON compounds USING btree (id)
+CREATE INDEX household_history_household ON household_history USING btree (household_id, id)
+CREATE UNIQUE INDEX household_history_pkey ON household_history USING btree (id)
+CREATE UNIQUE INDEX household_members_current ON household_members USING btree (person_id) WHERE (until IS NULL)
+CREATE INDEX household_members_household ON household_members USING btree (household_id, id)
+CREATE UNIQUE INDEX household_members_pkey ON household_members USING btree (id)
+CREATE INDEX households_path ON households USING btree (path, id)
+CREATE UNIQUE INDEX households_pkey ON households USING btree (id)
+CREATE INDEX households_room ON households USING btree (room_id) WHERE (room_id IS NOT NULL)
+CREATE INDEX migrant_registrations_expiry ON migrant_registrations USING btree (path, expires_at) WHERE (ended_at IS NULL)
+CREATE INDEX migrant_registrations_person ON migrant_registrations USING btree (person_id)
+CREATE UNIQUE INDEX migrant_registrations_pkey ON migrant_registrations USING btree (id)
 CREATE UNIQUE INDEX org_units_area_id_name_key ON org_units USING btree (area_id, name)
 CREATE UNIQUE INDEX org_units_pkey ON org_units USING btree (id)
 CREATE INDEX password_history_user ON password_history USING btree (user_id, at)
+CREATE INDEX person_history_person ON person_history USING btree (person_id, id)
+CREATE UNIQUE INDEX person_history_pkey ON person_history USING btree (id)
+CREATE INDEX person_phones_bidx ON person_phones USING btree (phone_bidx)
+CREATE INDEX person_phones_person ON person_phones USING btree (person_id, "position")
+CREATE UNIQUE INDEX person_phones_pkey ON person_phones USING btree (id)
+CREATE INDEX person_relations_person ON person_relations USING btree (person_id)
+CREATE UNIQUE INDEX person_relations_pkey ON person_relations USING btree (id)
+CREATE INDEX person_relations_related ON person_relations USING btree (related_person_id)
+CREATE UNIQUE INDEX person_tags_open ON person_tags USING btree (person_id, tag_id) WHERE (until IS NULL)
+CREATE INDEX person_tags_person ON person_tags USING btree (person_id)
+CREATE UNIQUE INDEX person_tags_pkey ON person_tags USING btree (id)
+CREATE INDEX person_tags_tag ON person_tags USING btree (tag_id, path, person_id) WHERE (until IS NULL)
+CREATE INDEX person_terms_person ON person_terms USING btree (person_id)
+CREATE UNIQUE INDEX person_terms_pkey ON person_terms USING btree (term, path, person_id)
+CREATE INDEX persons_community_name ON persons USING btree (community_id, name, birth_date)
+CREATE UNIQUE INDEX persons_id_number ON persons USING btree (id_number_bidx) WHERE (id_number_bidx <> ''::text)
+CREATE INDEX persons_path ON persons USING btree (path, id)
+CREATE UNIQUE INDEX persons_pkey ON persons USING btree (id)
+CREATE INDEX persons_room ON persons USING btree (room_id) WHERE (room_id IS NOT NULL)
 CREATE UNIQUE INDEX recovery_codes_pkey ON recovery_codes USING btree (user_id, code_hash)
+CREATE INDEX rooms_building ON rooms USING btree (building_id, unit_id)
+CREATE UNIQUE INDEX rooms_pkey ON rooms USING btree (id)
 CREATE UNIQUE INDEX schema_migrations_pkey ON schema_migrations USING btree (version)
 CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (id)
 CREATE UNIQUE INDEX sessions_token_hash_key ON sessions USING btree (token_hash)
 CREATE INDEX sessions_user ON sessions USING btree (user_id)
 CREATE UNIQUE INDEX settings_pkey ON settings USING btree (key)
+CREATE UNIQUE INDEX tags_code_key ON tags USING btree (code)
+CREATE UNIQUE INDEX tags_pkey ON tags USING btree (id)
 CREATE UNIQUE INDEX user_roles_pkey ON user_roles USING btree (user_id, role)
 CREATE INDEX user_scopes_area ON user_scopes USING btree (area_id)
 CREATE UNIQUE INDEX user_scopes_pkey ON user_scopes USING btree (user_id, area_id)

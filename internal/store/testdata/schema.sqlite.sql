@@ -72,6 +72,96 @@ CREATE TABLE audit_head (
     prev_hash TEXT NOT NULL
 );
 
+-- table building_units
+CREATE TABLE building_units (
+    id          INTEGER PRIMARY KEY,
+    building_id INTEGER NOT NULL REFERENCES buildings(id),
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    retired_at  TEXT
+);
+
+-- table buildings
+CREATE TABLE buildings (
+    id          INTEGER PRIMARY KEY,
+    compound_id INTEGER REFERENCES compounds(id),
+    grid_id     INTEGER NOT NULL REFERENCES areas(id),
+    path        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    floors      INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    retired_at  TEXT
+);
+
+-- table compounds
+CREATE TABLE compounds (
+    id         INTEGER PRIMARY KEY,
+    grid_id    INTEGER NOT NULL REFERENCES areas(id),
+    path       TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    address    TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    retired_at TEXT
+);
+
+-- table household_history
+CREATE TABLE household_history (
+    id           INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    field        TEXT NOT NULL,
+    old_value    TEXT NOT NULL DEFAULT '',
+    new_value    TEXT NOT NULL DEFAULT '',
+    actor_id     INTEGER,
+    at           TEXT NOT NULL
+);
+
+-- table household_members
+CREATE TABLE household_members (
+    id           INTEGER PRIMARY KEY,
+    household_id INTEGER NOT NULL REFERENCES households(id),
+    person_id    INTEGER NOT NULL REFERENCES persons(id),
+    relation     TEXT NOT NULL,
+    since        TEXT NOT NULL,
+    until        TEXT
+);
+
+-- table households
+CREATE TABLE households (
+    id             INTEGER PRIMARY KEY,
+    head_person_id INTEGER NOT NULL REFERENCES persons(id),
+    kind           TEXT NOT NULL CHECK (kind IN ('family', 'collective', 'single')),
+    room_id        INTEGER REFERENCES rooms(id),
+    grid_id        INTEGER NOT NULL REFERENCES areas(id),
+    path           TEXT NOT NULL,
+    community_id   INTEGER NOT NULL,
+    street_id      INTEGER NOT NULL,
+    district_id    INTEGER NOT NULL,
+    address        TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'closed')),
+    closed_at      TEXT,
+    successor_id   INTEGER REFERENCES households(id),
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    version        INTEGER NOT NULL DEFAULT 1
+);
+
+-- table migrant_registrations
+CREATE TABLE migrant_registrations (
+    id                   INTEGER PRIMARY KEY,
+    person_id            INTEGER NOT NULL REFERENCES persons(id),
+    path                 TEXT NOT NULL,
+    arrival_date         TEXT NOT NULL,
+    reason               TEXT NOT NULL CHECK (reason IN ('work', 'study', 'family', 'business', 'other')),
+    origin_region        TEXT NOT NULL DEFAULT '',
+    expected_stay_months INTEGER NOT NULL DEFAULT 0,
+    landlord             TEXT NOT NULL DEFAULT '',
+    employer             TEXT NOT NULL DEFAULT '',
+    registered_at        TEXT NOT NULL,
+    expires_at           TEXT NOT NULL,
+    renewed_at           TEXT,
+    ended_at             TEXT
+);
+
 -- table org_units
 CREATE TABLE org_units (
     id         INTEGER PRIMARY KEY,
@@ -89,11 +179,110 @@ CREATE TABLE password_history (
     at            TEXT NOT NULL
 );
 
+-- table person_history
+CREATE TABLE person_history (
+    id        INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    field     TEXT NOT NULL,
+    old_value TEXT NOT NULL DEFAULT '',
+    new_value TEXT NOT NULL DEFAULT '',
+    source    TEXT NOT NULL DEFAULT '',
+    note      TEXT NOT NULL DEFAULT '',
+    actor_id  INTEGER,
+    at        TEXT NOT NULL
+);
+
+-- table person_phones
+CREATE TABLE person_phones (
+    id           INTEGER PRIMARY KEY,
+    person_id    INTEGER NOT NULL REFERENCES persons(id),
+    phone        TEXT NOT NULL,
+    phone_bidx   TEXT NOT NULL,
+    phone_masked TEXT NOT NULL,
+    position     INTEGER NOT NULL
+);
+
+-- table person_relations
+CREATE TABLE person_relations (
+    id                INTEGER PRIMARY KEY,
+    person_id         INTEGER NOT NULL REFERENCES persons(id),
+    related_person_id INTEGER NOT NULL REFERENCES persons(id),
+    relation          TEXT NOT NULL,
+    note              TEXT NOT NULL DEFAULT '',
+    since             TEXT NOT NULL,
+    until             TEXT
+);
+
+-- table person_tags
+CREATE TABLE person_tags (
+    id           INTEGER PRIMARY KEY,
+    person_id    INTEGER NOT NULL REFERENCES persons(id),
+    tag_id       INTEGER NOT NULL REFERENCES tags(id),
+    attrs        TEXT NOT NULL DEFAULT '',
+    attrs_sealed TEXT NOT NULL DEFAULT '',
+    since        TEXT NOT NULL,
+    until        TEXT,
+    source       TEXT NOT NULL DEFAULT '',
+    note         TEXT NOT NULL DEFAULT '',
+    path         TEXT NOT NULL,
+    created_at   TEXT NOT NULL
+);
+
+-- table person_terms
+CREATE TABLE person_terms (
+    term      TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    person_id INTEGER NOT NULL,
+    PRIMARY KEY (term, path, person_id)
+) WITHOUT ROWID;
+
+-- table persons
+CREATE TABLE persons (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL,
+    gender         TEXT NOT NULL CHECK (gender IN ('0', '1', '2', '9')),
+    birth_date     TEXT NOT NULL DEFAULT '',
+    id_type        TEXT NOT NULL CHECK (id_type IN ('resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'foreign_pr', 'none')),
+    id_number      TEXT NOT NULL DEFAULT '',
+    id_number_bidx TEXT NOT NULL DEFAULT '',
+    id_masked      TEXT NOT NULL DEFAULT '',
+    ethnicity      TEXT NOT NULL DEFAULT '',
+    education      TEXT NOT NULL DEFAULT '',
+    employment     TEXT NOT NULL DEFAULT '',
+    political      TEXT NOT NULL DEFAULT '',
+    reg_type       TEXT NOT NULL CHECK (reg_type IN ('registered', 'migrant', 'separated', 'overseas')),
+    status         TEXT NOT NULL DEFAULT 'living' CHECK (status IN ('living', 'moved_out', 'deceased')),
+    status_date    TEXT NOT NULL DEFAULT '',
+    grid_id        INTEGER NOT NULL REFERENCES areas(id),
+    path           TEXT NOT NULL,
+    community_id   INTEGER NOT NULL,
+    street_id      INTEGER NOT NULL,
+    district_id    INTEGER NOT NULL,
+    room_id        INTEGER REFERENCES rooms(id),
+    address        TEXT NOT NULL DEFAULT '',
+    household_id   INTEGER,
+    sources        TEXT NOT NULL DEFAULT '{}',
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    version        INTEGER NOT NULL DEFAULT 1
+);
+
 -- table recovery_codes
 CREATE TABLE recovery_codes (
     user_id   INTEGER NOT NULL REFERENCES users(id),
     code_hash TEXT NOT NULL,
     PRIMARY KEY (user_id, code_hash)
+);
+
+-- table rooms
+CREATE TABLE rooms (
+    id          INTEGER PRIMARY KEY,
+    building_id INTEGER NOT NULL REFERENCES buildings(id),
+    unit_id     INTEGER REFERENCES building_units(id),
+    path        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    retired_at  TEXT
 );
 
 -- table schema_migrations
@@ -120,6 +309,18 @@ CREATE TABLE sessions (
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+
+-- table tags
+CREATE TABLE tags (
+    id         INTEGER PRIMARY KEY,
+    code       TEXT NOT NULL UNIQUE,
+    name_zh    TEXT NOT NULL,
+    name_en    TEXT NOT NULL,
+    class      TEXT NOT NULL CHECK (class IN ('ordinary', 'sensitive', 'restricted')),
+    attrs      TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    retired_at TEXT
 );
 
 -- table user_roles
@@ -174,8 +375,83 @@ CREATE INDEX audit_actor ON audit (actor_name, seq);
 -- index audit_object
 CREATE INDEX audit_object ON audit (object_type, object_id, seq);
 
+-- index building_units_building
+CREATE INDEX building_units_building ON building_units (building_id);
+
+-- index buildings_compound
+CREATE INDEX buildings_compound ON buildings (compound_id);
+
+-- index buildings_path
+CREATE INDEX buildings_path ON buildings (path, id);
+
+-- index compounds_path
+CREATE INDEX compounds_path ON compounds (path, id);
+
+-- index household_history_household
+CREATE INDEX household_history_household ON household_history (household_id, id);
+
+-- index household_members_current
+CREATE UNIQUE INDEX household_members_current ON household_members (person_id) WHERE until IS NULL;
+
+-- index household_members_household
+CREATE INDEX household_members_household ON household_members (household_id, id);
+
+-- index households_path
+CREATE INDEX households_path ON households (path, id);
+
+-- index households_room
+CREATE INDEX households_room ON households (room_id) WHERE room_id IS NOT NULL;
+
+-- index migrant_registrations_expiry
+CREATE INDEX migrant_registrations_expiry ON migrant_registrations (path, expires_at) WHERE ended_at IS NULL;
+
+-- index migrant_registrations_person
+CREATE INDEX migrant_registrations_person ON migrant_registrations (person_id);
+
 -- index password_history_user
 CREATE INDEX password_history_user ON password_history (user_id, at);
+
+-- index person_history_person
+CREATE INDEX person_history_person ON person_history (person_id, id);
+
+-- index person_phones_bidx
+CREATE INDEX person_phones_bidx ON person_phones (phone_bidx);
+
+-- index person_phones_person
+CREATE INDEX person_phones_person ON person_phones (person_id, position);
+
+-- index person_relations_person
+CREATE INDEX person_relations_person ON person_relations (person_id);
+
+-- index person_relations_related
+CREATE INDEX person_relations_related ON person_relations (related_person_id);
+
+-- index person_tags_open
+CREATE UNIQUE INDEX person_tags_open ON person_tags (person_id, tag_id) WHERE until IS NULL;
+
+-- index person_tags_person
+CREATE INDEX person_tags_person ON person_tags (person_id);
+
+-- index person_tags_tag
+CREATE INDEX person_tags_tag ON person_tags (tag_id, path, person_id) WHERE until IS NULL;
+
+-- index person_terms_person
+CREATE INDEX person_terms_person ON person_terms (person_id);
+
+-- index persons_community_name
+CREATE INDEX persons_community_name ON persons (community_id, name, birth_date);
+
+-- index persons_id_number
+CREATE UNIQUE INDEX persons_id_number ON persons (id_number_bidx) WHERE id_number_bidx <> '';
+
+-- index persons_path
+CREATE INDEX persons_path ON persons (path, id);
+
+-- index persons_room
+CREATE INDEX persons_room ON persons (room_id) WHERE room_id IS NOT NULL;
+
+-- index rooms_building
+CREATE INDEX rooms_building ON rooms (building_id, unit_id);
 
 -- index sessions_user
 CREATE INDEX sessions_user ON sessions (user_id);

@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/store"
+)
+
+func mustPerson(t *testing.T, s *store.Store, a linli.Actor, name, id, phone, address string, grid linli.Area) linli.Person {
+	t.Helper()
+	in := linli.PersonInput{Name: name, IDType: linli.IDResident, IDNumber: id, RegType: linli.RegRegistered, GridID: grid.ID,
+		Address: address, Source: linli.SourceWorker}
+	if phone != "" {
+		in.Phones = []string{phone}
+	}
+	p, err := s.CreatePerson(context.Background(), a, in)
+	if err != nil {
+		t.Fatalf("CreatePerson(%s) = %v", name, err)
+	}
+	return p
+}
+
+func TestSearchPersons(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		tr := mustTree(t, s)
+		con := linli.ConsoleActor()
+		zsm := mustPerson(t, s, con, "张少明", "11010519491231002X", "13812345678", "北京市东城区多福巷12号院3号楼", tr.gridA)
+		mustPerson(t, s, con, "李少华", "440524188001010014", "13900001111", "北京市东城区银闸胡同5号", tr.gridB)
+		worker := actorOn([]linli.Role{linli.RoleCommunityWorker}, tr.a)
+		cases := []struct {
+			who  linli.Actor
+			text string
+			want []string
+		}{
+			{con, "少明", []string{"张少明"}},
+			{con, "少", nil}, // too short: a validation error, checked below
+			{con, "zsm", []string{"张少明"}},
+			{con, "zhangshao", []string{"张少明"}},
+			{con, "ZS", []string{"张少明"}},
+			{con, "5678", []string{"张少明"}},
+			{con, "138 1234 5678", []string{"张少明"}},
+			{con, "11010519491231002x", []string{"张少明"}},
+			{con, "多福巷", []string{"张少明"}},
+			{con, "少", nil},
+			{con, "东城区", []string{"张少明", "李少华"}},
+			{worker, "东城区", []string{"张少明"}},
+			{worker, "李少华", nil},
+			{worker, "440524188001010014", nil},
+			{worker, "13900001111", nil},
+			{worker, "lsh", nil},
+		}
+		for _, tc := range cases {
+			got, err := s.SearchPersons(ctx, tc.who, linli.PersonQuery{Text: tc.text})
+			if tc.text == "少" {
+				if err == nil {
+					t.Errorf("SearchPersons(%q) = %v, want a too-short error", tc.text, got)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("SearchPersons(%q) = %v", tc.text, err)
+			}
+			var names []string
+			for _, p := range got {
+				names = append(names, p.Name)
+				if strings.Contains(p.IDMasked, "19491231") || (len(p.PhoneMasked) > 0 && strings.Contains(p.PhoneMasked[0], "1234")) {
+					t.Errorf("SearchPersons(%q) shows %q / %v unmasked", tc.text, p.IDMasked, p.PhoneMasked)
+				}
+			}
+			if strings.Join(names, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("SearchPersons(%q) as %v = %v, want %v", tc.text, tc.who.Roles, names, tc.want)
+			}
+		}
+		// Age filter: 张少明 was born in 1949, 李少华 in 1880.
+		old, err := s.SearchPersons(ctx, con, linli.PersonQuery{AgeMin: 60, AgeMax: 100})
+		if err != nil || len(old) != 1 || old[0].ID != zsm.ID {
+			t.Fatalf("SearchPersons(age 60–100) = %v, %v", old, err)
+		}
+	})
+}
