@@ -19,25 +19,25 @@ import (
 // Relations to the head of household (GB/T 4761-2008 家庭关系代码). Only
 // these codes are generated.
 const (
-	RelHead              = "02" // 户主
-	RelSpouse            = "10" // 配偶
-	RelSon               = "20" // 子
-	RelSonInLaw          = "28" // 女婿
-	RelDaughter          = "30" // 女
-	RelDaughterInLaw     = "38" // 儿媳
-	RelGrandson          = "41" // 孙子
-	RelGranddaughter     = "42" // 孙女
-	RelDaughtersSon      = "43" // 外孙子
-	RelDaughtersDaughter = "44" // 外孙女
-	RelFather            = "51" // 父亲
-	RelMother            = "52" // 母亲
-	RelHusbandsFather    = "53" // 公公
-	RelHusbandsMother    = "54" // 婆婆
-	RelWifesFather       = "55" // 岳父
-	RelWifesMother       = "56" // 岳母
-	RelGrandfather       = "61" // 祖父
-	RelGrandmother       = "62" // 祖母
-	RelNonRelative       = "99" // 非亲属
+	RelHead              = linli.RelHead     // 02 户主
+	RelSpouse            = linli.RelSpouse   // 10 配偶
+	RelSon               = linli.RelSon      // 20 子
+	RelSonInLaw          = "28"              // 女婿
+	RelDaughter          = linli.RelDaughter // 30 女
+	RelDaughterInLaw     = "38"              // 儿媳
+	RelGrandson          = "41"              // 孙子
+	RelGranddaughter     = "42"              // 孙女
+	RelDaughtersSon      = "43"              // 外孙子
+	RelDaughtersDaughter = "44"              // 外孙女
+	RelFather            = "51"              // 父亲
+	RelMother            = "52"              // 母亲
+	RelHusbandsFather    = "53"              // 公公
+	RelHusbandsMother    = "54"              // 婆婆
+	RelWifesFather       = "55"              // 岳父
+	RelWifesMother       = "56"              // 岳母
+	RelGrandfather       = "61"              // 祖父
+	RelGrandmother       = "62"              // 祖母
+	RelNonRelative       = "99"              // 非亲属
 )
 
 // RelationNames names the generated relation codes.
@@ -59,7 +59,7 @@ const (
 	TagLowIncome       = "low_income"        // 低收入
 	TagChronic         = "chronic"           // 慢性病: disease
 	TagUnemployed      = "unemployed"        // 失业
-	TagVeteran         = "veteran"           // 退役军人
+	TagVeteran         = "veteran"           // 退役军人: category
 	TagLeftBehindChild = "left_behind_child" // 留守儿童
 	TagCorrection      = "correction"        // 社区矫正
 	TagReleased        = "released"          // 刑满释放
@@ -68,32 +68,12 @@ const (
 	TagSevereMental    = "severe_mental"     // 严重精神障碍
 )
 
-// TagDef describes a generated tag for the catalogue: its name, its
-// sensitivity class and the attribute keys it carries.
-type TagDef struct {
-	Code  string
-	Name  string
-	Class string // linli.TagOrdinary, TagSensitive or TagRestricted
-	Attrs []string
-}
-
-// TagDefs lists the tags the generator assigns.
-var TagDefs = []TagDef{
-	{TagElderlyAlone, "独居老人", linli.TagOrdinary, nil},
-	{TagEmptyNest, "空巢老人", linli.TagOrdinary, nil},
-	{TagDisability, "残疾人", linli.TagSensitive, []string{"type", "level"}},
-	{TagDibao, "低保", linli.TagSensitive, []string{"category"}},
-	{TagTekun, "特困供养", linli.TagSensitive, nil},
-	{TagLowIncome, "低收入", linli.TagSensitive, nil},
-	{TagChronic, "慢性病", linli.TagSensitive, []string{"disease"}},
-	{TagUnemployed, "失业人员", linli.TagOrdinary, nil},
-	{TagVeteran, "退役军人", linli.TagOrdinary, nil},
-	{TagLeftBehindChild, "留守儿童", linli.TagOrdinary, nil},
-	{TagCorrection, "社区矫正", linli.TagRestricted, nil},
-	{TagReleased, "刑满释放", linli.TagRestricted, nil},
-	{TagRehab, "社区戒毒康复", linli.TagRestricted, nil},
-	{TagPregnant, "孕产妇", linli.TagSensitive, nil},
-	{TagSevereMental, "严重精神障碍", linli.TagSensitive, nil},
+// TagCodes lists the tags the generator assigns. They are in the store's
+// built-in catalogue, which holds their names, classes and attribute keys.
+var TagCodes = []string{
+	TagElderlyAlone, TagEmptyNest, TagDisability, TagDibao, TagTekun, TagLowIncome, TagChronic,
+	TagUnemployed, TagVeteran, TagLeftBehindChild, TagCorrection, TagReleased, TagRehab,
+	TagPregnant, TagSevereMental,
 }
 
 // Employment codes (GB/T 2261.4 从业状况).
@@ -111,20 +91,14 @@ const (
 	EmpOther        = "90" // 其他 (pre-school children, homemakers)
 )
 
-// Household types.
-const (
-	HouseholdFamily     = "family"     // 家庭户
-	HouseholdCollective = "collective" // 集体户: unrelated co-tenants
-)
-
-// Reasons of a residence registration (居住登记).
+// Reasons of a residence registration (居住登记), among
+// linli.MigrantReasons.
 const (
 	ReasonWork     = "work"     // 务工
 	ReasonBusiness = "business" // 经商
 	ReasonStudy    = "study"    // 就学
 	ReasonFamily   = "family"   // 投亲靠友、随迁
-	ReasonMedical  = "medical"  // 就医
-	ReasonOther    = "other"
+	ReasonOther    = "other"    // 就医 and the rest
 )
 
 // ReferenceDay is the "today" of Generate and GenerateStream, fixed so that
@@ -186,7 +160,7 @@ type HouseholdPlan struct {
 	Room          string // "301"
 	Floor         int
 	Address       string // "幸福里小区3号楼2单元301"
-	Type          string // HouseholdFamily or HouseholdCollective
+	Type          string // linli.HouseholdSingle, HouseholdFamily or HouseholdCollective
 	RegType       string // of all members: linli.RegRegistered, RegMigrant or RegSeparated
 	Size          int
 }
@@ -222,6 +196,8 @@ type ResidencePlan struct {
 	Reason     string // ReasonWork, …
 	Origin     string // GB/T 2260 code of the place of origin
 	StayMonths int    // expected stay
+	Landlord   string // e.g. "王先生"; "" when the household owns the flat
+	Employer   string // for work and business; "" otherwise
 }
 
 // PersonPlan is one generated resident: what a worker would submit plus
@@ -496,11 +472,14 @@ func (g *generator) household(size, remaining int) (HouseholdPlan, []PersonPlan)
 	case g.chance(21):
 		reg = linli.RegSeparated
 	}
-	typ := HouseholdFamily
+	typ := linli.HouseholdFamily
 	if reg == linli.RegMigrant {
 		typ = g.buildMigrant(size)
 	} else {
 		g.buildFamily(size)
+	}
+	if size == 1 {
+		typ = linli.HouseholdSingle
 	}
 	g.assignRegions(reg)
 
@@ -847,7 +826,7 @@ func (g *generator) buildMigrant(size int) string {
 		for len(g.mem) < size {
 			g.add(RelNonRelative, g.chance(600), g.between(19, 50), g.surname(), g.ethnicity(), 0)
 		}
-		return HouseholdCollective
+		return linli.HouseholdCollective
 	case size == 2:
 		g.addHead(g.pick(migrantAge), true)
 		g.addSpouse()
@@ -857,7 +836,7 @@ func (g *generator) buildMigrant(size int) string {
 		g.addSpouse()
 		g.addChildren(size-2, c)
 	}
-	return HouseholdFamily
+	return linli.HouseholdFamily
 }
 
 // surname draws a surname with its national frequency.
@@ -1097,12 +1076,17 @@ func (g *generator) people(h *HouseholdPlan) {
 		res = make([]ResidencePlan, len(g.mem))
 		arrival := g.todayDays - int32(g.r.IntN(3*365))
 		reason := g.reason()
+		landlord := ""
+		if reason != ReasonFamily || g.chance(300) { // relatives' flats have no landlord
+			landlord = g.surname() + [2]string{"先生", "女士"}[g.r.IntN(2)]
+		}
 		for i := range res {
 			a := arrival
 			if i > 0 && g.chance(200) { // joined later
 				a += int32(g.r.IntN(int(g.todayDays-arrival) + 1))
 			}
 			res[i] = g.residence(a, reason, g.mem[i])
+			res[i].Landlord = landlord
 		}
 	}
 
@@ -1329,8 +1313,6 @@ func (g *generator) reason() string {
 		return ReasonStudy
 	case x < 95:
 		return ReasonFamily
-	case x < 97:
-		return ReasonMedical
 	}
 	return ReasonOther
 }
@@ -1359,6 +1341,10 @@ func (g *generator) residence(arrival int32, reason string, m member) ResidenceP
 	if m.age < 16 {
 		reason = ReasonFamily
 	}
+	employer := ""
+	if (reason == ReasonWork || reason == ReasonBusiness) && g.chance(850) {
+		employer = "北京" + compoundWords[g.r.IntN(len(compoundWords))] + employerKinds[g.r.IntN(len(employerKinds))]
+	}
 	return ResidencePlan{
 		Arrival:    dayTime(arrival),
 		Registered: start,
@@ -1367,8 +1353,12 @@ func (g *generator) residence(arrival int32, reason string, m member) ResidenceP
 		Reason:     reason,
 		Origin:     regionCodes[m.region],
 		StayMonths: stay,
+		Employer:   employer,
 	}
 }
+
+// employerKinds end the made-up employer names of migrants.
+var employerKinds = []string{"商贸有限公司", "科技有限公司", "餐饮管理有限公司", "物业管理有限公司", "建筑工程有限公司", "家政服务有限公司", "物流有限公司", "便利店"}
 
 // education is a GB/T 4658 code plausible for the age and birth year:
 // the level being attended for pupils and students, else the highest
@@ -1601,7 +1591,7 @@ func (g *generator) personTags(m *member, birth int32, emp string, alone, emptyN
 		tag(TagUnemployed, since(birth+18*365, 700))
 	}
 	if age >= 35 && (m.male && g.chance(45) || !m.male && g.chance(3)) {
-		tag(TagVeteran, since(birth+22*365, 30*365))
+		tag(TagVeteran, since(birth+22*365, 30*365), TagAttr{"category", veteranCategories[veteranTable.pick(g.r)]})
 	}
 	if age < 16 && m.gen == 2 && !hasParentGen {
 		tag(TagLeftBehindChild, since(birth, 8*365))
@@ -1609,9 +1599,9 @@ func (g *generator) personTags(m *member, birth int32, emp string, alone, emptyN
 	if age >= 18 && age <= 70 {
 		male := m.male || g.chance(150)
 		switch x := g.r.IntN(100000); {
-		case male && x < 40:
+		case male && x < 90:
 			tag(TagCorrection, since(birth+18*365, 700))
-		case male && x < 160:
+		case male && x < 300:
 			tag(TagReleased, since(birth+20*365, 5*365))
 		case x >= 99960 && age <= 60:
 			tag(TagRehab, since(birth+18*365, 1000))
@@ -1620,23 +1610,25 @@ func (g *generator) personTags(m *member, birth int32, emp string, alone, emptyN
 	if age >= 18 && g.chance10k(45) {
 		tag(TagSevereMental, since(birth+16*365, 15*365))
 	}
-	if !m.male && age >= 22 && age <= 42 && g.chance(40) {
+	if !m.male && age >= 22 && age <= 42 && g.chance(30) {
 		tag(TagPregnant, since(birth, 270))
 	}
 }
 
 var (
-	disabilityTypes  = []string{"视力", "听力", "言语", "肢体", "智力", "精神", "多重"}
-	disabilityLevels = []string{"1", "2", "3", "4"}
-	chronicDiseases  = []string{"高血压", "糖尿病", "冠心病", "脑卒中", "慢阻肺", "慢性肾病", "恶性肿瘤", "其他"}
-	ethnicCodes      = []string{"01", "11", "03", "02", "10", "15", "08", "06", "04", "05", "07"}
+	disabilityTypes   = []string{"视力", "听力", "言语", "肢体", "智力", "精神", "多重"}
+	disabilityLevels  = []string{"1", "2", "3", "4"}
+	veteranCategories = []string{"退役士兵", "退役军官", "伤残军人", "参战退役人员"}
+	veteranTable      = newWTable([]int{82, 8, 4, 6})
+	chronicDiseases   = []string{"高血压", "糖尿病", "冠心病", "脑卒中", "慢阻肺", "慢性肾病", "恶性肿瘤", "其他"}
+	ethnicCodes       = []string{"01", "11", "03", "02", "10", "15", "08", "06", "04", "05", "07"}
 
 	// Weights: 2006 disability survey type mix; assumed level mix; chronic
 	// disease mix of community management; Beijing ethnic mix (per 10,000).
 	disabilityTable = newWTable([]int{1486, 2416, 153, 2907, 668, 740, 1630})
 	levelTable      = newWTable([]int{12, 18, 30, 40})
 	chronicTable    = newWTable([]int{46, 20, 12, 6, 6, 3, 4, 3})
-	ethnicTable     = newWTable([]int{9530, 190, 140, 55, 30, 15, 15, 10, 5, 5, 5})
+	ethnicTable     = newWTable([]int{9610, 150, 110, 45, 25, 15, 15, 10, 5, 5, 5})
 
 	surnameTable = func() wtable {
 		w := make([]int, 0, len(topSurnames)+len(rareSurnames))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,11 @@ func TestPopulationSizeAndPlacement(t *testing.T) {
 			t.Errorf("household %d: grid %s in community %s", i, h.GridCode, h.CommunityCode)
 		}
 		c := h.Compound
+		switch {
+		case h.Size == 1 && h.Type != linli.HouseholdSingle,
+			h.Size > 1 && h.Type != linli.HouseholdFamily && h.Type != linli.HouseholdCollective:
+			t.Errorf("household %d of %d: type %s", i, h.Size, h.Type)
+		}
 		if c == nil || c != &pop.Compounds[c.Index] || c.GridCode != h.GridCode || c.Name != h.CompoundName {
 			t.Fatalf("household %d: compound %+v does not match", i, c)
 		}
@@ -268,7 +274,7 @@ func TestPopulationRegistration(t *testing.T) {
 			if r.Registered.Before(r.Arrival) || r.Registered.After(popDay) || !r.Expiry.Equal(r.Registered.AddDate(1, 0, 0)) || !r.Expiry.After(popDay) {
 				t.Errorf("migrant %d: arrived %s registered %s expires %s", i, r.Arrival.Format(time.DateOnly), r.Registered.Format(time.DateOnly), r.Expiry.Format(time.DateOnly))
 			}
-			if !strings.HasPrefix(p.IDNumber, r.Origin) || r.Reason == "" || r.StayMonths <= 0 {
+			if !strings.HasPrefix(p.IDNumber, r.Origin) || !slices.Contains(linli.MigrantReasons, r.Reason) || r.StayMonths <= 0 {
 				t.Errorf("migrant %d: %+v, ID %s", i, *r, p.IDNumber)
 			}
 			if r.Expiry.Before(popDay.AddDate(0, 0, 31)) {
@@ -406,9 +412,15 @@ func TestPopulationTags(t *testing.T) {
 		members[p.Household] = append(members[p.Household], p)
 	}
 	var adults45, working, over60 int
-	defs := map[string]bool{}
-	for _, d := range demo.TagDefs {
-		defs[d.Code] = true
+	// The store's built-in catalogue (migrations 0002_registry) and the
+	// attribute keys of each tag there.
+	catalogue := map[string][]string{
+		"elderly_alone": nil, "empty_nest": nil, "disability": {"type", "level"}, "dibao": {"category"},
+		"tekun": nil, "low_income": nil, "chronic": {"disease"}, "unemployed": nil, "veteran": {"category"},
+		"left_behind_child": nil, "pregnant": nil, "correction": nil, "released": nil, "rehab": nil, "severe_mental": nil,
+	}
+	if len(demo.TagCodes) != len(catalogue) {
+		t.Errorf("TagCodes %v", demo.TagCodes)
 	}
 	for hi, ms := range members {
 		dibao := 0
@@ -425,8 +437,14 @@ func TestPopulationTags(t *testing.T) {
 			}
 			seen := map[string]bool{}
 			for _, tg := range p.Tags {
-				if !defs[tg.Code] {
+				keys, ok := catalogue[tg.Code]
+				if !ok {
 					t.Fatalf("unknown tag %s", tg.Code)
+				}
+				for _, at := range tg.Attrs {
+					if at.Key != "" && !slices.Contains(keys, at.Key) {
+						t.Errorf("tag %s: attribute %s not in the catalogue", tg.Code, at.Key)
+					}
 				}
 				if seen[tg.Code] {
 					t.Errorf("person in household %d has %s twice", hi, tg.Code)
@@ -574,6 +592,46 @@ func TestPopulationStreamStopsAndEdges(t *testing.T) {
 		if p := demo.Generate(3, c.n, c.grids); len(p.People) != c.n {
 			t.Errorf("n=%d over %d grids: %d people", c.n, len(c.grids), len(p.People))
 		}
+	}
+}
+
+// TestPopulationUniqueAtScale streams a million people: every ID number
+// is valid and unique, every phone unique.
+func TestPopulationUniqueAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1M people")
+	}
+	const n = 1_000_000
+	ids := make(map[[18]byte]struct{}, n)
+	phones := make(map[[12]byte]struct{}, n)
+	people := 0
+	err := demo.GenerateStreamAt(99, n, demo.Grids(), popDay, func(h demo.HouseholdPlan, ms []demo.PersonPlan) error {
+		for i := range ms {
+			p := &ms[i]
+			info, err := seal.ValidateIDNumber(p.IDNumber, popDay)
+			if err != nil || info.Male != (p.Gender == linli.GenderMale) {
+				t.Fatalf("household %d: ID %s: %v", h.Index, p.IDNumber, err)
+			}
+			var k [18]byte
+			copy(k[:], p.IDNumber)
+			if _, dup := ids[k]; dup {
+				t.Fatalf("ID %s repeats", p.IDNumber)
+			}
+			ids[k] = struct{}{}
+			for _, ph := range p.Phones {
+				var pk [12]byte
+				copy(pk[:], ph)
+				if _, dup := phones[pk]; dup {
+					t.Fatalf("phone %s repeats", ph)
+				}
+				phones[pk] = struct{}{}
+			}
+		}
+		people += len(ms)
+		return nil
+	})
+	if err != nil || people != n {
+		t.Fatalf("%d people, %v", people, err)
 	}
 }
 
