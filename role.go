@@ -84,7 +84,7 @@ var RolePermissions = map[Role][]Permission{
 	RoleCommunityWorker: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite},
 	RoleCommunityHead: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermUserRead,
 		PermPIIReveal, PermSensitiveRead, PermRestrictedRead, PermDataExport},
-	RoleStreetStaff: {PermDashboard, PermAreaRead, PermPersonRead, PermUserRead,
+	RoleStreetStaff: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermUserRead,
 		PermPIIReveal, PermSensitiveRead, PermDataExport},
 	RoleDeptStaff: {PermDashboard, PermAreaRead},
 	RoleDistrictAdmin: {PermDashboard, PermAreaRead, PermAreaManage, PermUserRead, PermUserManage,

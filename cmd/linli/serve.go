@@ -143,6 +143,9 @@ func serve(ctx context.Context, e env, cfg config.Config, banner func(url string
 		fmt.Fprintf(e.stderr, "linli: %v\n", err)
 		return 1
 	}
+	jobs := s.NewRunner(store.RunnerOptions{Logger: log}) // background imports and exports
+	jobs.Start(ctx)
+	defer jobs.Stop()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "linli: %v\n", err)

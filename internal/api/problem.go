@@ -11,17 +11,19 @@ import (
 	"github.com/linli-org/linli"
 )
 
-// problem is an RFC 9457 problem document. Code and RequestID are
-// extension members: the message key of a conflict, and the request id to
-// quote when reporting a server error.
+// problem is an RFC 9457 problem document. Code, ExistingID and RequestID
+// are extension members: the message key of a conflict, the id of the
+// resident a duplicate conflicts with (only when it is in the caller's
+// scope), and the request id to quote when reporting a server error.
 type problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail,omitempty"`
-	Code      string         `json:"code,omitempty"`
-	RequestID string         `json:"request_id,omitempty"`
-	Errors    []fieldProblem `json:"errors,omitempty"`
+	Type       string         `json:"type"`
+	Title      string         `json:"title"`
+	Status     int            `json:"status"`
+	Detail     string         `json:"detail,omitempty"`
+	Code       string         `json:"code,omitempty"`
+	ExistingID int64          `json:"existing_id,omitempty"`
+	RequestID  string         `json:"request_id,omitempty"`
+	Errors     []fieldProblem `json:"errors,omitempty"`
 }
 
 // fieldProblem is one invalid input field: Code is the message key,
@@ -117,6 +119,13 @@ func problemFor(err error) problem {
 	if k == kindConflict && errors.As(err, &ce) {
 		p.Code = ce.Key
 		p.Detail = message(ce.Key, ce.Args...)
+		if duplicateKeys[ce.Key] && len(ce.Args) > 0 {
+			// The store names the existing resident only when the caller
+			// may see them; the *_hidden keys carry no id.
+			if id, ok := ce.Args[0].(int64); ok {
+				p.ExistingID = id
+			}
+		}
 	}
 	return p
 }
@@ -153,6 +162,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
+// duplicateKeys are the conflicts whose first argument is the id of the
+// existing resident, shown as existing_id.
+var duplicateKeys = map[string]bool{"person.duplicate_id": true, "person.possible_duplicate": true}
+
 // apiFields renames the domain's field names to the JSON members a client
 // sent, where they differ.
 var apiFields = map[string]string{
@@ -160,6 +173,10 @@ var apiFields = map[string]string{
 	"org_unit": "org_unit_id",
 	"scope":    "scope_ids",
 	"area":     "area_id",
+	"grid":     "grid_id",
+	"room":     "room_id",
+	"head":     "head_id",
+	"person":   "person_id",
 }
 
 func apiField(f string) string {
@@ -222,6 +239,56 @@ var messages = map[string]string{
 	"orgunit.area.not_found":     "The area does not exist or is outside your scope.",
 	"apitoken.name.required":     "Enter a name.",
 	"apitoken.role.invalid":      "An API token holds one business staff role.",
+
+	"person.name.required":             "Enter the name.",
+	"person.name.too_long":             "The name may have at most %d characters.",
+	"person.gender.invalid":            "The gender must be a GB/T 2261.1 code: 0, 1, 2 or 9.",
+	"person.gender.mismatch":           "The gender does not match the ID number.",
+	"person.birth_date.invalid":        "The birth date is not valid (YYYY-MM-DD, not in the future).",
+	"person.birth_date.mismatch":       "The birth date does not match the ID number.",
+	"person.id_type.invalid":           "Unknown document type.",
+	"person.id_number.required":        "Enter the ID number.",
+	"person.id_number.format":          "The document number has 5 to 30 letters or digits.",
+	"person.id_number.none_type":       "Choose a document type for this number.",
+	"person.phone.digits":              "A phone number has digits only.",
+	"person.phone.format":              "Not a valid phone number (11-digit mobile, or a landline with area code).",
+	"person.phone.ten_digits":          "The mobile number has only 10 digits; a digit is missing.",
+	"person.reg_type.invalid":          "The registration type must be one of registered, migrant, separated, overseas.",
+	"person.grid.required":             "Give the grid.",
+	"person.grid.not_found":            "The grid does not exist or is outside your scope.",
+	"person.room.not_found":            "The room does not exist or is not in the chosen grid.",
+	"person.address.too_long":          "The address may have at most %d characters.",
+	"person.date.future":               "The date cannot be after today.",
+	"person.date.before_birth":         "The date cannot be before the birth date.",
+	"person.deceased":                  "This person has died; the record can no longer change.",
+	"person.moved_out":                 "This person has already moved out.",
+	"person.duplicate_id":              "This ID number is already registered (resident %d).",
+	"person.duplicate_id_hidden":       "This ID number is already registered elsewhere; ask your supervisor to check.",
+	"person.possible_duplicate":        "A resident with the same name and birth date lives in this community (resident %d); send confirm_duplicate if this is someone else.",
+	"person.possible_duplicate_hidden": "A resident with the same name and birth date lives in this community; send confirm_duplicate if this is someone else.",
+	"person.search.too_short":          "Type at least 2 characters.",
+	"err.id.length":                    "An ID number has 18 characters.",
+	"err.id.chars":                     "An ID number has digits and a final X only.",
+	"err.id.region":                    "The region digits of the ID number are not valid.",
+	"err.id.birth":                     "The birth date in the ID number is not valid.",
+	"err.id.check":                     "The ID number's check digit is wrong.",
+	"household.closed":                 "This household is closed.",
+	"household.kind.invalid":           "The kind must be one of family, collective, single.",
+	"household.single.members":         "A single-person household has no other members.",
+	"household.two_heads":              "A household has exactly one head.",
+	"household.relation.invalid":       "The relation must be a family relation code (GB/T 4761).",
+	"household.member.twice":           "A resident can be added only once.",
+	"household.member.elsewhere":       "Resident %d already belongs to another household; remove them there first.",
+	"household.member.not_living":      "Resident %d has moved out or died and cannot join.",
+	"household.head.same":              "This person is already the head.",
+	"household.head.not_member":        "The new head must be a current member of the household.",
+	"household.not_member":             "This person is not a current member of the household.",
+	"household.remove_head":            "The head cannot be removed; change the head first.",
+	"tag.already":                      "This person already has this tag.",
+	"tag.attr.unknown":                 "This tag has no attribute \"%s\".",
+	"tag.person_not_living":            "Tags can be added only to living residents.",
+	"tag.until.before_since":           "The end date cannot be before the start date.",
+	"error.invalid":                    "Not a valid value for this member.",
 
 	"api.version.required": "Give the version you read (optimistic locking).",
 	"api.patch.empty":      "Give at least one member to change.",

@@ -42,7 +42,10 @@ func (tx *Tx) audit(ev linli.AuditEvent) error {
 	// the head itself (audit_advance), so one INSERT appends; when another
 	// process (a console command) moved the head meanwhile, the insert is
 	// refused and the head is read.
-	head := tx.s.head.Load()
+	head := tx.head
+	if head == nil {
+		head = tx.s.head.Load()
+	}
 	ev.Seq, ev.PrevHash = head.seq+1, head.hash
 	for attempt := 0; ; attempt++ {
 		ev.Hash = ev.ComputeHash()
@@ -62,7 +65,13 @@ func (tx *Tx) audit(ev linli.AuditEvent) error {
 		}
 		ev.Seq++
 	}
-	tx.onCommit = append(tx.onCommit, func() { tx.s.head.Store(&auditHead{seq: ev.Seq, hash: ev.Hash}) })
+	// Later appends in this transaction link to this record; the store
+	// remembers it once the transaction commits.
+	h := &auditHead{seq: ev.Seq, hash: ev.Hash}
+	if tx.head == nil {
+		tx.onCommit = append(tx.onCommit, func() { tx.s.head.Store(tx.head) })
+	}
+	tx.head = h
 	return nil
 }
 

@@ -352,7 +352,7 @@ func (tx *Tx) checkDuplicates(a linli.Actor, pp personPrep, communityID, except 
 	if checkID && pp.idBidx != "" {
 		var id int64
 		var path string
-		err := tx.queryRow(`SELECT id, path FROM persons WHERE id_number_bidx = ? AND id <> ?`, pp.idBidx, except).Scan(&id, &path)
+		err := tx.queryRow(`SELECT id, path FROM persons WHERE id_number_bidx = ? AND id_number_bidx <> '' AND id <> ?`, pp.idBidx, except).Scan(&id, &path)
 		switch {
 		case err == nil:
 			if a.Scope.Contains(path) && a.Can(linli.PermPersonRead) {

@@ -175,7 +175,7 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 			return nil, errSearchNoKeys
 		}
 		from = `persons p`
-		where = append(where, `p.id_number_bidx = ?`)
+		where = append(where, `p.id_number_bidx = ? AND p.id_number_bidx <> ''`)
 		args = append(args, s.keys.BlindIndex("person.id_number", seal.NormalizeIDNumber(text)))
 	case len(text) == 4 && allDigitsStr(text):
 		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"

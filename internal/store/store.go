@@ -259,6 +259,7 @@ type Tx struct {
 	now        time.Time
 	unprepared []string
 	onCommit   []func()
+	head       *auditHead // the chain's head after this transaction's last append (SQLite)
 }
 
 // stmt returns the transaction's handle on a statement prepared once per

@@ -1,16 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/linli-org/linli"
 	"github.com/linli-org/linli/internal/store"
@@ -508,7 +504,7 @@ func (s *Server) areaImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	text, ok := decodeCSV(raw)
+	text, ok := store.DecodeCSV(raw)
 	if !ok {
 		return again("area.import.encoding")
 	}
@@ -529,21 +525,6 @@ func (s *Server) areaImport(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, "area_import.html", pg)
 	}
 	return s.redirect(w, r, "/areas?imported="+strconv.Itoa(created), "")
-}
-
-// decodeCSV returns the file as UTF-8 text: a UTF-8 BOM is dropped, and
-// bytes that are not valid UTF-8 are read as GBK (what Excel saves on a
-// Chinese Windows). ok is false when neither fits.
-func decodeCSV(b []byte) (string, bool) {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	if utf8.Valid(b) {
-		return string(b), true
-	}
-	out, err := simplifiedchinese.GBK.NewDecoder().Bytes(b)
-	if err != nil || bytes.ContainsRune(out, utf8.RuneError) {
-		return "", false
-	}
-	return string(out), true
 }
 
 // csvError is a problem of the file as a whole, as a message key.

@@ -40,7 +40,8 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	c := &testClock{now: time.Now().UTC()}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), store.Options{Now: c.Now})
+	keys := seal.Generate()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "web.db"), store.Options{Now: c.Now, Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,6 @@ func newEnv(t testing.TB) *env {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	keys := seal.Generate()
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
 	if _, _, err := demo.Seed(ctx, st, func(pw string) (string, error) { return web.HashPassword(hasher, keys, pw) }); err != nil {
 		t.Fatal(err)

@@ -452,6 +452,7 @@ type DashboardPage struct {
 	Users  int
 	Scope  []linli.Area
 	Levels []linli.Level
+	Alerts []linli.AuditEvent // recent security alerts, for security.policy
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
@@ -478,6 +479,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		d.Users = n
+	}
+	if a.Can(linli.PermSecurityPolicy) {
+		alerts, err := s.st.RecentAlerts(ctx, a)
+		if err != nil {
+			return err
+		}
+		d.Alerts = alerts
 	}
 	return s.render(w, r, http.StatusOK, "dashboard.html", d)
 }

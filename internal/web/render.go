@@ -212,6 +212,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ce *linli.ConflictError
 	p := s.page(r, "error.title")
 	msg := p.T(key)
+	if status == http.StatusRequestEntityTooLarge && strings.HasSuffix(info(r).pattern, "/import") {
+		msg = p.T("import.too_large", importUploadLimit>>20)
+	}
 	if errors.As(err, &ce) {
 		msg = p.T(ce.Key, ce.Args...)
 	}

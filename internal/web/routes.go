@@ -56,6 +56,42 @@ func (s *Server) routes() {
 	s.handle("GET /audit", loggedIn, linli.PermAuditRead, s.auditSearch)
 	s.handle("GET /audit/export", loggedIn, linli.PermAuditExport, s.auditExport)
 
+	// Person import and export (jobs live under /imports and /exports so
+	// that they never collide with /persons/{id}/… patterns).
+	s.handle("GET /persons/import", loggedIn, linli.PermPersonWrite, s.personImportForm)
+	s.handle("POST /persons/import", loggedIn, linli.PermPersonWrite, s.personImportUpload)
+	s.handle("GET /imports/{job}", loggedIn, linli.PermPersonWrite, s.personImportJob)
+	s.handle("POST /imports/{job}/start", loggedIn, linli.PermPersonWrite, s.personImportStart)
+	s.handle("GET /imports/{job}/errors.xlsx", loggedIn, linli.PermPersonWrite, s.personImportErrors)
+	s.handle("GET /persons/export", loggedIn, linli.PermPersonRead, s.personExport)
+	s.handle("GET /exports/{job}", loggedIn, linli.PermPersonRead, s.personExportJob)
+	s.handle("GET /exports/{job}/file", loggedIn, linli.PermPersonRead, s.personExportFile)
+
+	// The registry's pages (persons.go, households.go, buildings.go, reveal.go).
+	s.handle("GET /persons", loggedIn, linli.PermPersonRead, s.personList)
+	s.handle("GET /persons/new", loggedIn, linli.PermPersonWrite, s.personNew)
+	s.handle("POST /persons", loggedIn, linli.PermPersonWrite, s.personCreate)
+	s.handle("GET /persons/{id}", loggedIn, linli.PermPersonRead, s.personShow)
+	s.handle("GET /persons/{id}/edit", loggedIn, linli.PermPersonWrite, s.personEdit)
+	s.handle("POST /persons/{id}/edit", loggedIn, linli.PermPersonWrite, s.personUpdate)
+	s.handle("POST /persons/{id}/reveal", loggedIn, linli.PermPersonRead, s.personReveal)
+	s.handle("POST /persons/{id}/tags", loggedIn, linli.PermPersonWrite, s.personTagAdd)
+	s.handle("POST /persons/{id}/tags/{code}/end", loggedIn, linli.PermPersonWrite, s.personTagEnd)
+	s.handle("POST /persons/{id}/move-out", loggedIn, linli.PermPersonWrite, s.personMoveOut)
+	s.handle("POST /persons/{id}/death", loggedIn, linli.PermPersonWrite, s.personDeath)
+	s.handle("POST /persons/{id}/move", loggedIn, linli.PermPersonWrite, s.personMove)
+	s.handle("POST /households", loggedIn, linli.PermPersonWrite, s.householdCreate)
+	s.handle("GET /households/{id}", loggedIn, linli.PermPersonRead, s.householdShow)
+	s.handle("POST /households/{id}/members", loggedIn, linli.PermPersonWrite, s.householdAddMember)
+	s.handle("POST /households/{id}/remove", loggedIn, linli.PermPersonWrite, s.householdRemoveMember)
+	s.handle("POST /households/{id}/head", loggedIn, linli.PermPersonWrite, s.householdChangeHead)
+	s.handle("POST /households/{id}/split", loggedIn, linli.PermPersonWrite, s.householdSplit)
+	s.handle("POST /households/{id}/merge", loggedIn, linli.PermPersonWrite, s.householdMerge)
+	s.handle("GET /buildings", loggedIn, linli.PermPersonRead, s.buildingList)
+	s.handle("GET /buildings/{id}", loggedIn, linli.PermPersonRead, s.buildingShow)
+	s.handle("GET /migrants", loggedIn, linli.PermPersonRead, s.migrantList)
+	s.handle("GET /tags", loggedIn, linli.PermPersonRead, s.tagList)
+
 	if s.opt.API != nil {
 		s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info(r).pattern = "/api/v1/*"

@@ -12,6 +12,7 @@ import (
 	"github.com/linli-org/linli"
 	"github.com/linli-org/linli/internal/auth"
 	"github.com/linli-org/linli/internal/demo"
+	"github.com/linli-org/linli/internal/store"
 )
 
 type route struct{ method, path string }
@@ -62,7 +63,29 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets := []string{b.Name, b.Code, gridB.Name, gridB.Code, userBInfo.DisplayName}
+	// A resident of B in a building of B's grid, heading a household there.
+	console := linli.ConsoleActor()
+	buildingB, err := e.st.CreateBuilding(ctx, console, store.BuildingInput{GridID: gridB.ID, Name: "银闸北里7号楼", Floors: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roomB, err := e.st.CreateRoom(ctx, console, buildingB.ID, 0, "302")
+	if err != nil {
+		t.Fatal(err)
+	}
+	personB, err := e.st.CreatePerson(ctx, console, linli.PersonInput{Name: "欧阳秋菊", Phones: []string{"13712345678"},
+		RegType: linli.RegRegistered, GridID: gridB.ID, RoomID: roomB.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	householdB, err := e.st.CreateHousehold(ctx, console, personB.ID, linli.HouseholdSingle, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if personB, err = e.st.Person(ctx, console, personB.ID); err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{b.Name, b.Code, gridB.Name, gridB.Code, userBInfo.DisplayName, personB.Name, "13712345678", buildingB.Name}
 
 	htmlRoutes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(GET|POST) (/[^"]*\{id\}[^"]*)"`))
 	apiRoutes := routesFrom(t, "../api/routes.go", regexp.MustCompile(`method: "(GET|POST|PATCH|PUT|DELETE)", path: "(/api/v1/[^"]*\{id\}[^"]*)"`))
@@ -74,6 +97,12 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 			return []string{itoa(userB)}
 		case strings.Contains(path, "/sessions/"), strings.Contains(path, "/tokens/"):
 			return []string{itoa(sessB.ID)}
+		case strings.Contains(path, "/persons/"):
+			return []string{itoa(personB.ID)}
+		case strings.Contains(path, "/households/"):
+			return []string{itoa(householdB.ID)}
+		case strings.Contains(path, "/buildings/"):
+			return []string{itoa(buildingB.ID)}
 		}
 		t.Fatalf("no ids for route %s: extend this test", path)
 		return nil
@@ -114,6 +143,9 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 	after := e.area(demo.CommunityBCode)
 	if after.Name != b.Name || after.Version != b.Version || after.Retired {
 		t.Fatalf("community B changed: %+v", after)
+	}
+	if got, err := e.st.Person(ctx, console, personB.ID); err != nil || got.Version != personB.Version || got.Status != linli.StatusLiving {
+		t.Fatalf("B's resident changed: %+v, %v", got, err)
 	}
 	if _, _, err := e.st.SessionActor(ctx, hash, 3600e9); err != nil {
 		t.Fatalf("B's session was revoked by A: %v", err)

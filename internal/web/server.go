@@ -358,7 +358,7 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 		if r.Method == http.MethodPost {
 			limit := s.opt.MaxBody
 			if strings.HasSuffix(pattern, "/import") {
-				limit = 8 << 20
+				limit = importUploadLimit
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			// Parse forms here, so an oversize or broken body is a 413 or

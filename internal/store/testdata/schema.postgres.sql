@@ -97,6 +97,30 @@ households.successor_id bigint
 households.created_at timestamp with time zone NOT NULL
 households.updated_at timestamp with time zone NOT NULL
 households.version integer NOT NULL DEFAULT 1
+job_files.job_id bigint NOT NULL
+job_files.role text NOT NULL
+job_files.seq integer NOT NULL
+job_files.data bytea NOT NULL
+job_row_errors.job_id bigint NOT NULL
+job_row_errors.row_no integer NOT NULL
+job_row_errors.cells text NOT NULL
+job_row_errors.errors text NOT NULL
+jobs.id bigint NOT NULL
+jobs.kind text NOT NULL
+jobs.state text NOT NULL
+jobs.actor_id bigint NOT NULL
+jobs.actor text NOT NULL
+jobs.params text NOT NULL DEFAULT '{}'::text
+jobs.total bigint NOT NULL DEFAULT 0
+jobs.done bigint NOT NULL DEFAULT 0
+jobs.failed bigint NOT NULL DEFAULT 0
+jobs.result text NOT NULL DEFAULT '{}'::text
+jobs.error text NOT NULL DEFAULT ''::text
+jobs.lease_owner text NOT NULL DEFAULT ''::text
+jobs.lease_until timestamp with time zone
+jobs.attempts integer NOT NULL DEFAULT 0
+jobs.created_at timestamp with time zone NOT NULL
+jobs.updated_at timestamp with time zone NOT NULL
 migrant_registrations.id bigint NOT NULL
 migrant_registrations.person_id bigint NOT NULL
 migrant_registrations.path text NOT NULL
@@ -183,6 +207,12 @@ persons.updated_at timestamp with time zone NOT NULL
 persons.version integer NOT NULL DEFAULT 1
 recovery_codes.user_id bigint NOT NULL
 recovery_codes.code_hash text NOT NULL
+reveals.id bigint NOT NULL
+reveals.user_id bigint NOT NULL
+reveals.person_id bigint NOT NULL
+reveals.field text NOT NULL
+reveals.outcome text NOT NULL
+reveals.at timestamp with time zone NOT NULL
 rooms.id bigint NOT NULL
 rooms.building_id bigint NOT NULL
 rooms.unit_id bigint
@@ -269,6 +299,14 @@ households households_pkey PRIMARY KEY (id)
 households households_room_id_fkey FOREIGN KEY (room_id) REFERENCES rooms(id)
 households households_status_check CHECK ((status = ANY (ARRAY['active'::text, 'closed'::text])))
 households households_successor_id_fkey FOREIGN KEY (successor_id) REFERENCES households(id)
+job_files job_files_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
+job_files job_files_pkey PRIMARY KEY (job_id, role, seq)
+job_files job_files_role_check CHECK ((role = ANY (ARRAY['input'::text, 'result'::text])))
+job_row_errors job_row_errors_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
+job_row_errors job_row_errors_pkey PRIMARY KEY (job_id, row_no)
+jobs jobs_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES users(id)
+jobs jobs_pkey PRIMARY KEY (id)
+jobs jobs_state_check CHECK ((state = ANY (ARRAY['draft'::text, 'queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
 migrant_registrations migrant_registrations_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
 migrant_registrations migrant_registrations_pkey PRIMARY KEY (id)
 migrant_registrations migrant_registrations_reason_check CHECK ((reason = ANY (ARRAY['work'::text, 'study'::text, 'family'::text, 'business'::text, 'other'::text])))
@@ -297,6 +335,8 @@ persons persons_room_id_fkey FOREIGN KEY (room_id) REFERENCES rooms(id)
 persons persons_status_check CHECK ((status = ANY (ARRAY['living'::text, 'moved_out'::text, 'deceased'::text])))
 recovery_codes recovery_codes_pkey PRIMARY KEY (user_id, code_hash)
 recovery_codes recovery_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+reveals reveals_outcome_check CHECK ((outcome = ANY (ARRAY['ok'::text, 'denied'::text])))
+reveals reveals_pkey PRIMARY KEY (id)
 rooms rooms_building_id_fkey FOREIGN KEY (building_id) REFERENCES buildings(id)
 rooms rooms_pkey PRIMARY KEY (id)
 rooms rooms_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES building_units(id)
@@ -350,6 +390,11 @@ CREATE UNIQUE INDEX household_members_pkey ON household_members USING btree (id)
 CREATE INDEX households_path ON households USING btree (path, id)
 CREATE UNIQUE INDEX households_pkey ON households USING btree (id)
 CREATE INDEX households_room ON households USING btree (room_id) WHERE (room_id IS NOT NULL)
+CREATE UNIQUE INDEX job_files_pkey ON job_files USING btree (job_id, role, seq)
+CREATE UNIQUE INDEX job_row_errors_pkey ON job_row_errors USING btree (job_id, row_no)
+CREATE INDEX jobs_actor ON jobs USING btree (actor_id, id)
+CREATE UNIQUE INDEX jobs_pkey ON jobs USING btree (id)
+CREATE INDEX jobs_state ON jobs USING btree (state, lease_until)
 CREATE INDEX migrant_registrations_expiry ON migrant_registrations USING btree (path, expires_at) WHERE (ended_at IS NULL)
 CREATE INDEX migrant_registrations_person ON migrant_registrations USING btree (person_id)
 CREATE UNIQUE INDEX migrant_registrations_pkey ON migrant_registrations USING btree (id)
@@ -376,6 +421,8 @@ CREATE INDEX persons_path ON persons USING btree (path, id)
 CREATE UNIQUE INDEX persons_pkey ON persons USING btree (id)
 CREATE INDEX persons_room ON persons USING btree (room_id) WHERE (room_id IS NOT NULL)
 CREATE UNIQUE INDEX recovery_codes_pkey ON recovery_codes USING btree (user_id, code_hash)
+CREATE UNIQUE INDEX reveals_pkey ON reveals USING btree (id)
+CREATE INDEX reveals_user_at ON reveals USING btree (user_id, at)
 CREATE INDEX rooms_building ON rooms USING btree (building_id, unit_id)
 CREATE UNIQUE INDEX rooms_pkey ON rooms USING btree (id)
 CREATE UNIQUE INDEX schema_migrations_pkey ON schema_migrations USING btree (version)

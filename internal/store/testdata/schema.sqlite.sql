@@ -145,6 +145,44 @@ CREATE TABLE households (
     version        INTEGER NOT NULL DEFAULT 1
 );
 
+-- table job_files
+CREATE TABLE job_files (
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    role   TEXT NOT NULL CHECK (role IN ('input', 'result')),
+    seq    INTEGER NOT NULL,
+    data   BLOB NOT NULL,
+    PRIMARY KEY (job_id, role, seq)
+);
+
+-- table job_row_errors
+CREATE TABLE job_row_errors (
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    row_no INTEGER NOT NULL,
+    cells  TEXT NOT NULL, -- sealed (field job.file)
+    errors TEXT NOT NULL,
+    PRIMARY KEY (job_id, row_no)
+);
+
+-- table jobs
+CREATE TABLE jobs (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('draft', 'queued', 'running', 'done', 'failed')),
+    actor_id    INTEGER NOT NULL REFERENCES users(id),
+    actor       TEXT NOT NULL,
+    params      TEXT NOT NULL DEFAULT '{}',
+    total       INTEGER NOT NULL DEFAULT 0,
+    done        INTEGER NOT NULL DEFAULT 0,
+    failed      INTEGER NOT NULL DEFAULT 0,
+    result      TEXT NOT NULL DEFAULT '{}',
+    error       TEXT NOT NULL DEFAULT '',
+    lease_owner TEXT NOT NULL DEFAULT '',
+    lease_until TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+
 -- table migrant_registrations
 CREATE TABLE migrant_registrations (
     id                   INTEGER PRIMARY KEY,
@@ -272,6 +310,16 @@ CREATE TABLE recovery_codes (
     user_id   INTEGER NOT NULL REFERENCES users(id),
     code_hash TEXT NOT NULL,
     PRIMARY KEY (user_id, code_hash)
+);
+
+-- table reveals
+CREATE TABLE reveals (
+    id        INTEGER PRIMARY KEY,
+    user_id   INTEGER NOT NULL,
+    person_id INTEGER NOT NULL,
+    field     TEXT NOT NULL,
+    outcome   TEXT NOT NULL CHECK (outcome IN ('ok', 'denied')),
+    at        TEXT NOT NULL
 );
 
 -- table rooms
@@ -402,6 +450,12 @@ CREATE INDEX households_path ON households (path, id);
 -- index households_room
 CREATE INDEX households_room ON households (room_id) WHERE room_id IS NOT NULL;
 
+-- index jobs_actor
+CREATE INDEX jobs_actor ON jobs (actor_id, id);
+
+-- index jobs_state
+CREATE INDEX jobs_state ON jobs (state, lease_until);
+
 -- index migrant_registrations_expiry
 CREATE INDEX migrant_registrations_expiry ON migrant_registrations (path, expires_at) WHERE ended_at IS NULL;
 
@@ -449,6 +503,9 @@ CREATE INDEX persons_path ON persons (path, id);
 
 -- index persons_room
 CREATE INDEX persons_room ON persons (room_id) WHERE room_id IS NOT NULL;
+
+-- index reveals_user_at
+CREATE INDEX reveals_user_at ON reveals (user_id, at);
 
 -- index rooms_building
 CREATE INDEX rooms_building ON rooms (building_id, unit_id);
