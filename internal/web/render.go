@@ -44,6 +44,18 @@ func (p Page) T(key string, args ...any) string { return p.p.T(key, args...) }
 // Can reports whether the viewer holds a permission (to show navigation).
 func (p Page) Can(perm string) bool { return p.Actor != nil && p.Actor.Can(linli.Permission(perm)) }
 
+// Purpose shows the purpose of a reveal in the page's language: a code
+// from the short list, or "other:" and the reason the worker wrote.
+func (p Page) Purpose(s string) string {
+	if rest, ok := strings.CutPrefix(s, "other:"); ok {
+		return p.T("code.purpose.other") + ": " + rest
+	}
+	if s != "" && p.p.Has("code.purpose."+s) {
+		return p.T("code.purpose." + s)
+	}
+	return s
+}
+
 // Time formats a time in Asia/Shanghai (or the zone of the deployment).
 func (p Page) Time(t time.Time) string {
 	if t.IsZero() {
