@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
+	"github.com/linli-org/linli"
 	"github.com/linli-org/linli/internal/auth"
 	"github.com/linli-org/linli/internal/config"
 	"github.com/linli-org/linli/internal/demo"
+	"github.com/linli-org/linli/internal/store"
 	"github.com/linli-org/linli/internal/web"
 )
 
@@ -20,8 +23,17 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 	cfg.RegisterStore(fs, e.getenv)
 	cfg.RegisterServer(fs, e.getenv)
 	seedOnly := fs.Bool("seed-only", false, "seed and exit without serving")
+	defResidents := 20000
+	if v, err := strconv.Atoi(e.getenv("LINLI_DEMO_RESIDENTS")); err == nil {
+		defResidents = v
+	}
+	residents := fs.Int("residents", defResidents, "synthetic residents to generate the first time the demo is seeded, 0 for none (env LINLI_DEMO_RESIDENTS)")
 	if code, ok := parse(fs, e, args); !ok {
 		return code
+	}
+	if *residents < 0 {
+		fmt.Fprintf(e.stderr, "linli: --residents must be 0 or more\n")
+		return 2
 	}
 	cfg.AutoMigrate = true
 	if err := cfg.Validate(); err != nil {
@@ -35,6 +47,9 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 	}
 	hasher := auth.NewHasher(auth.DefaultParams, 4)
 	logins, seeded, err := demo.Seed(ctx, s, func(pw string) (string, error) { return web.HashPassword(hasher, keys, pw) })
+	if err == nil {
+		err = loadResidents(ctx, e, s, cfg.DB, *residents)
+	}
 	s.Close()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "linli: seeding the demo: %v\n", err)
@@ -50,6 +65,44 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 		return 0
 	}
 	return serve(ctx, e, cfg, func(url string) { printLogins(e, url, logins) }, start)
+}
+
+// loadResidents generates the synthetic population once per demo
+// database: the setting demo.residents records how many were loaded. A
+// database that already holds people keeps them.
+func loadResidents(ctx context.Context, e env, s *store.Store, db string, n int) error {
+	have, err := s.Setting(ctx, demo.ResidentsKey)
+	if err != nil {
+		return err
+	}
+	if have != "" {
+		if have != strconv.Itoa(n) {
+			fmt.Fprintf(e.stdout, "linli: %s already holds the demo population of %s residents and keeps it; to generate %d instead, stop linli, delete %s (with its -wal and -shm files) and its key file, and run linli demo --residents %d again\n",
+				db, have, n, db, n)
+		}
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	if c, err := s.PersonCount(ctx); err != nil {
+		return err
+	} else if c > 0 {
+		fmt.Fprintf(e.stdout, "linli: %s already holds %d residents that linli demo did not generate (or an interrupted load); it keeps them and generates none. Delete %s and its key file to start fresh\n", db, c, db)
+		return nil
+	}
+	start := time.Now()
+	fmt.Fprintf(e.stdout, "linli: generating %d synthetic residents…\n", n)
+	res, err := demo.LoadPopulation(ctx, s, n, demo.DefaultSeed, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.SetSetting(ctx, linli.ConsoleActor(), demo.ResidentsKey, strconv.Itoa(n)); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "linli: loaded %d residents in %d households (%d buildings) in %s\n", res.Persons, res.Households, res.Buildings,
+		time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func printLogins(e env, url string, logins []demo.Login) {

@@ -65,7 +65,7 @@ func seeded(t *testing.T) (db, key string) {
 	t.Helper()
 	dir := t.TempDir()
 	db, key = filepath.Join(dir, "t.db"), filepath.Join(dir, "t.key")
-	if code, _, errs := runLinli(t, "demo", "--db", db, "--key-file", key, "--seed-only"); code != 0 {
+	if code, _, errs := runLinli(t, "demo", "--db", db, "--key-file", key, "--seed-only", "--residents", "0"); code != 0 {
 		t.Fatalf("demo --seed-only = %d: %s", code, errs)
 	}
 	return db, key

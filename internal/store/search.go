@@ -164,6 +164,9 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 	var from string
 	var where []string
 	var args []any
+	// Text matched through person_terms: termCond on t, see searchTerms.
+	var termCond string
+	var termArgs []any
 	text := strings.ReplaceAll(strings.TrimSpace(q.Text), " ", "")
 	lower := strings.ToLower(text)
 	pathCol := "p.path"
@@ -178,9 +181,8 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		where = append(where, `p.id_number_bidx = ? AND p.id_number_bidx <> ''`)
 		args = append(args, s.keys.BlindIndex("person.id_number", seal.NormalizeIDNumber(text)))
 	case len(text) == 4 && allDigitsStr(text):
-		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"
-		where = append(where, `t.term = ?`)
-		args = append(args, "t"+text)
+		from, termCond = `persons p`, `t.term = ?`
+		termArgs = append(termArgs, "t"+text)
 	case allDigitsStr(strings.TrimPrefix(linli.NormalizePhone(text), "+")) && len(text) >= 7:
 		if s.keys == nil {
 			return nil, errSearchNoKeys
@@ -189,23 +191,27 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		where = append(where, `ph.phone_bidx = ?`)
 		args = append(args, s.keys.BlindIndex("person.phone", seal.NormalizePhone(text)))
 	case allLetters(lower):
-		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"
-		where = append(where, `((t.term >= ? AND t.term < ?) OR (t.term >= ? AND t.term < ?))`)
-		args = append(args, "i"+lower, prefixUpper("i"+lower), "p"+lower, prefixUpper("p"+lower))
+		from, termCond = `persons p`, `((t.term >= ? AND t.term < ?) OR (t.term >= ? AND t.term < ?))`
+		termArgs = append(termArgs, "i"+lower, prefixUpper("i"+lower), "p"+lower, prefixUpper("p"+lower))
 	default:
 		n := normText(text)
 		if utf8.RuneCountInString(n) < 2 {
 			return nil, linli.Invalid("q", "person.search.too_short")
 		}
 		g := string([]rune(n)[:2])
-		from, pathCol = `person_terms t JOIN persons p ON p.id = t.person_id`, "t.path"
-		where = append(where, `t.term IN (?, ?)`)
-		args = append(args, "n"+g, "a"+g)
+		from, termCond = `persons p`, `t.term IN (?, ?)`
+		termArgs = append(termArgs, "n"+g, "a"+g)
 		if utf8.RuneCountInString(n) > 2 {
 			like := "%" + escapeLike(strings.TrimSpace(q.Text)) + "%"
 			where = append(where, `(p.name LIKE ? ESCAPE '\' OR p.address LIKE ? ESCAPE '\')`)
 			args = append(args, like, like)
 		}
+	}
+	// A tag without text: drive from the open tags of the scope (index
+	// person_tags_tag: tag, path, person), in id order within a grid.
+	tagDriven := q.TagCode != "" && text == ""
+	if tagDriven {
+		from, pathCol = `person_tags pt JOIN persons p ON p.id = pt.person_id`, "pt.path"
 	}
 	cond, cargs := scopeCond(pathCol, sc)
 	where = append(where, cond)
@@ -239,8 +245,16 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 			// An unknown tag, or one the actor may not see: no one has it.
 			return nil, nil
 		}
-		where = append(where, `EXISTS (SELECT 1 FROM person_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.person_id = p.id AND tg.code = ? AND pt.until IS NULL)`)
-		args = append(args, q.TagCode)
+		if tagDriven {
+			where = append(where, `pt.tag_id = (SELECT id FROM tags WHERE code = ?) AND pt.until IS NULL`)
+			args = append(args, q.TagCode)
+		} else {
+			where = append(where, `EXISTS (SELECT 1 FROM person_tags pt JOIN tags tg ON tg.id = pt.tag_id WHERE pt.person_id = p.id AND tg.code = ? AND pt.until IS NULL)`)
+			args = append(args, q.TagCode)
+		}
+	}
+	if termCond != "" {
+		return s.searchTerms(ctx, sc, termCond, termArgs, where, args, q.AfterID, limit)
 	}
 	if q.AfterID > 0 {
 		where = append(where, `p.id > ?`)
@@ -261,6 +275,69 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// searchTerms runs a text search through person_terms in two steps, so
+// that a frequent fragment costs an index-only scan rather than a person
+// lookup per match: the ids of matching terms in scope, in id order
+// (index-only), a chunk at a time; then the persons among them that pass
+// the other conditions (where, on p), until the page is full.
+func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, termCond string, termArgs []any, where []string, args []any,
+	after int64, limit int) ([]linli.Person, error) {
+	cond, cargs := scopeCond("t.path", sc)
+	var out []linli.Person
+	for chunk := 4 * limit; ; chunk = min(4*chunk, 1000) {
+		// "+t.person_id" keeps the planner on the term key: walking
+		// person_terms_person in id order would scan the whole table for
+		// a rare term.
+		cq := `SELECT t.person_id FROM person_terms t WHERE ` + termCond + ` AND ` + cond + ` AND +t.person_id > ? ORDER BY +t.person_id LIMIT ?`
+		rows, err := s.query(ctx, cq, append(append(append([]any{}, termArgs...), cargs...), after, chunk)...)
+		if err != nil {
+			return nil, s.mapErr(err)
+		}
+		var ids []any
+		n := 0
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			n++
+			if id != after { // a person matching two terms comes twice
+				ids = append(ids, id)
+				after = id
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.mapErr(err)
+		}
+		if len(ids) == 0 {
+			return out, nil
+		}
+		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(ids)-1) + `)`}, where...)
+		pq := fmt.Sprintf(`SELECT %s FROM persons p WHERE %s ORDER BY p.id LIMIT %d`, personListCols, strings.Join(w, " AND "), limit-len(out))
+		prow, err := s.query(ctx, pq, append(ids, args...)...)
+		if err != nil {
+			return nil, s.mapErr(err)
+		}
+		for prow.Next() {
+			p, err := scanPersonRow(prow)
+			if err != nil {
+				prow.Close()
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		prow.Close()
+		if err := prow.Err(); err != nil {
+			return nil, s.mapErr(err)
+		}
+		if len(out) >= limit || n < chunk {
+			return out, nil
+		}
+	}
 }
 
 // errSearchNoKeys: the store was opened without the sealing keys.
