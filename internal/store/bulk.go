@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/linli-org/linli"
 )
@@ -577,31 +576,8 @@ func (l *BulkLoader) prepareTag(t BulkTag, today time.Time) (bulkTagRow, error) 
 func prepareMigrant(m BulkMigrant, today time.Time) (bulkMigRow, error) {
 	in := m.MigrantInput
 	in.Reason = strings.TrimSpace(in.Reason)
-	in.OriginRegion = strings.TrimSpace(in.OriginRegion)
-	in.Landlord = strings.TrimSpace(in.Landlord)
-	in.Employer = strings.TrimSpace(in.Employer)
-	v := &linli.ValidationError{}
-	if in.ArrivalDate.IsZero() || dateOf(in.ArrivalDate).After(today) {
-		v.Add("arrival_date", "migrant.arrival.invalid")
-	}
-	if !contains(linli.MigrantReasons, in.Reason) {
-		v.Add("reason", "migrant.reason.invalid")
-	}
-	if in.ExpectedStayMonths < 0 || in.ExpectedStayMonths > 600 {
-		v.Add("expected_stay_months", "migrant.stay.invalid")
-	}
-	for f, x := range map[string]string{"origin_region": in.OriginRegion, "landlord": in.Landlord, "employer": in.Employer} {
-		if utf8.RuneCountInString(x) > 100 {
-			v.Add(f, "migrant.field.too_long", 100)
-		}
-	}
-	expires := dateOf(in.ExpiresAt)
-	if expires.IsZero() {
-		expires = today.AddDate(1, 0, 0)
-	} else if !expires.After(today) {
-		v.Add("expires_at", "migrant.expires.past")
-	}
-	if err := v.Err(); err != nil {
+	expires, err := checkMigrant(&in, today)
+	if err != nil {
 		return bulkMigRow{}, err
 	}
 	return bulkMigRow{arrival: dateStr(dateOf(in.ArrivalDate)), reason: in.Reason, origin: in.OriginRegion, landlord: in.Landlord,

@@ -63,36 +63,13 @@ func (s *Store) RegisterMigrant(ctx context.Context, a linli.Actor, personID int
 		return Migrant{}, linli.ErrForbidden
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
-	in.OriginRegion = strings.TrimSpace(in.OriginRegion)
-	in.Landlord = strings.TrimSpace(in.Landlord)
-	in.Employer = strings.TrimSpace(in.Employer)
-	v := &linli.ValidationError{}
 	today := dateOf(s.now())
-	if in.ArrivalDate.IsZero() || dateOf(in.ArrivalDate).After(today) {
-		v.Add("arrival_date", "migrant.arrival.invalid")
-	}
-	if !contains(linli.MigrantReasons, in.Reason) {
-		v.Add("reason", "migrant.reason.invalid")
-	}
-	if in.ExpectedStayMonths < 0 || in.ExpectedStayMonths > 600 {
-		v.Add("expected_stay_months", "migrant.stay.invalid")
-	}
-	for f, x := range map[string]string{"origin_region": in.OriginRegion, "landlord": in.Landlord, "employer": in.Employer} {
-		if utf8.RuneCountInString(x) > 100 {
-			v.Add(f, "migrant.field.too_long", 100)
-		}
-	}
-	expires := dateOf(in.ExpiresAt)
-	if expires.IsZero() {
-		expires = today.AddDate(1, 0, 0)
-	} else if !expires.After(today) {
-		v.Add("expires_at", "migrant.expires.past")
-	}
-	if err := v.Err(); err != nil {
+	expires, err := checkMigrant(&in, today)
+	if err != nil {
 		return Migrant{}, err
 	}
 	var out Migrant
-	err := s.write(ctx, func(tx *Tx) error {
+	err = s.write(ctx, func(tx *Tx) error {
 		p, err := tx.person(a, personID)
 		if err != nil {
 			return err
@@ -212,4 +189,34 @@ func (s *Store) migrants(ctx context.Context, q string, args ...any) ([]Migrant,
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkMigrant trims and validates a residence registration and returns its
+// expiry (a year after today when none is given).
+func checkMigrant(in *MigrantInput, today time.Time) (time.Time, error) {
+	in.OriginRegion = strings.TrimSpace(in.OriginRegion)
+	in.Landlord = strings.TrimSpace(in.Landlord)
+	in.Employer = strings.TrimSpace(in.Employer)
+	v := &linli.ValidationError{}
+	if in.ArrivalDate.IsZero() || dateOf(in.ArrivalDate).After(today) {
+		v.Add("arrival_date", "migrant.arrival.invalid")
+	}
+	if !contains(linli.MigrantReasons, in.Reason) {
+		v.Add("reason", "migrant.reason.invalid")
+	}
+	if in.ExpectedStayMonths < 0 || in.ExpectedStayMonths > 600 {
+		v.Add("expected_stay_months", "migrant.stay.invalid")
+	}
+	for f, x := range map[string]string{"origin_region": in.OriginRegion, "landlord": in.Landlord, "employer": in.Employer} {
+		if utf8.RuneCountInString(x) > 100 {
+			v.Add(f, "migrant.field.too_long", 100)
+		}
+	}
+	expires := dateOf(in.ExpiresAt)
+	if expires.IsZero() {
+		expires = today.AddDate(1, 0, 0)
+	} else if !expires.After(today) {
+		v.Add("expires_at", "migrant.expires.past")
+	}
+	return expires, v.Err()
 }
