@@ -3,6 +3,7 @@ package linli
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -209,12 +210,31 @@ func ValidatePersonShape(in PersonInput, now time.Time) *ValidationError {
 	return v
 }
 
-// NormalizePhone strips spaces, dashes and a +86/0086 prefix.
+// NormalizePhone is the one normal form of a phone number, used for
+// validation, masks and the blind index alike: white space, dashes and
+// parentheses go, full-width digits and '+' become ASCII, and a leading
+// country code +86 or 0086 is dropped.
 func NormalizePhone(s string) string {
-	s = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(strings.TrimSpace(s))
-	s = strings.TrimPrefix(s, "+86")
-	s = strings.TrimPrefix(s, "0086")
-	return s
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r), strings.ContainsRune("-－‐–—()（）", r):
+			continue
+		case r >= '０' && r <= '９':
+			r = r - '０' + '0'
+		case r == '＋':
+			r = '+'
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	for _, cc := range []string{"+86", "0086"} {
+		if rest, ok := strings.CutPrefix(out, cc); ok {
+			return rest
+		}
+	}
+	return out
 }
 
 // CheckPhone returns a message key when s is neither a mainland mobile

@@ -203,29 +203,3 @@ func NormalizeIDNumber(s string) string {
 	}
 	return b.String()
 }
-
-// NormalizePhone prepares a phone number for blind indexing: it removes
-// white space and dashes, turns full-width digits and '+' into ASCII and
-// drops a leading country code +86 or 0086.
-func NormalizePhone(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r), r == '-', r == '－', r == '‐', r == '–', r == '—':
-			continue
-		case r >= '０' && r <= '９':
-			r = r - '０' + '0'
-		case r == '＋':
-			r = '+'
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
-	for _, cc := range []string{"+86", "0086"} {
-		if rest, ok := strings.CutPrefix(out, cc); ok {
-			return rest
-		}
-	}
-	return out
-}

@@ -431,10 +431,6 @@ func TestBlindIndex(t *testing.T) {
 	if got := k.BlindIndex("person.id_number", ""); got != "" {
 		t.Fatalf("BlindIndex of empty value = %q, want \"\"", got)
 	}
-	// Lookups with differently formatted input agree after normalization.
-	if k.BlindIndex("person.phone", NormalizePhone("+86 138-1234-5678")) != k.BlindIndex("person.phone", NormalizePhone("13812345678")) {
-		t.Fatal("normalized phone numbers index differently")
-	}
 }
 
 func TestNormalizeIDNumber(t *testing.T) {
@@ -450,26 +446,6 @@ func TestNormalizeIDNumber(t *testing.T) {
 	for _, tt := range tests {
 		if got := NormalizeIDNumber(tt.in); got != tt.want {
 			t.Errorf("NormalizeIDNumber(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestNormalizePhone(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"13812345678", "13812345678"},
-		{"138 1234 5678", "13812345678"},
-		{"138-1234-5678", "13812345678"},
-		{"+86 138 1234 5678", "13812345678"},
-		{"+8613812345678", "13812345678"},
-		{"0086-138-1234-5678", "13812345678"},
-		{"＋８６１３８１２３４５６７８", "13812345678"},
-		{"010-12345678", "01012345678"},
-		{"8613812345678", "8613812345678"}, // only +86 and 0086 are country codes
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := NormalizePhone(tt.in); got != tt.want {
-			t.Errorf("NormalizePhone(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

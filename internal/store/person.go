@@ -307,7 +307,7 @@ func (s *Store) preparePerson(in linli.PersonInput, now time.Time) (personPrep, 
 			return pp, err
 		}
 		pp.phones = append(pp.phones, phonePrep{norm: norm, sealed: sealed,
-			bidx: s.keys.BlindIndex(fieldPhone, seal.NormalizePhone(norm)), masked: seal.MaskPhone(norm)})
+			bidx: s.keys.BlindIndex(fieldPhone, norm), masked: seal.MaskPhone(norm)})
 	}
 	pp.in = in
 	return pp, nil

@@ -189,7 +189,7 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		}
 		from = `persons p JOIN person_phones ph ON ph.person_id = p.id`
 		where = append(where, `ph.phone_bidx = ?`)
-		args = append(args, s.keys.BlindIndex("person.phone", seal.NormalizePhone(text)))
+		args = append(args, s.keys.BlindIndex("person.phone", linli.NormalizePhone(text)))
 	case allLetters(lower):
 		from, termCond = `persons p`, `((t.term >= ? AND t.term < ?) OR (t.term >= ? AND t.term < ?))`
 		termArgs = append(termArgs, "i"+lower, prefixUpper("i"+lower), "p"+lower, prefixUpper("p"+lower))

@@ -75,6 +75,14 @@ func TestSearchPersons(t *testing.T) {
 				t.Errorf("SearchPersons(%q) as %v = %v, want %v", tc.text, tc.who.Roles, names, tc.want)
 			}
 		}
+		// A landline written differently at entry and at search is one number.
+		mustPerson(t, s, con, "王座机", "110101198001010010", "010-65123456", "北京市东城区多福巷1号", tr.gridA)
+		for _, q := range []string{"(010) 6512 3456", "（010）65123456", "01065123456"} {
+			got, err := s.SearchPersons(ctx, con, linli.PersonQuery{Text: q})
+			if err != nil || len(got) != 1 || got[0].Name != "王座机" {
+				t.Errorf("SearchPersons(%q) = %v, %v; want 王座机", q, got, err)
+			}
+		}
 		// Age filter: 张少明 was born in 1949, 李少华 in 1880.
 		old, err := s.SearchPersons(ctx, con, linli.PersonQuery{AgeMin: 60, AgeMax: 100})
 		if err != nil || len(old) != 1 || old[0].ID != zsm.ID {
