@@ -1,6 +1,7 @@
 package linli
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -184,10 +185,10 @@ func ValidatePersonShape(in PersonInput, now time.Time) *ValidationError {
 	case utf8.RuneCountInString(name) > 50:
 		v.Add("name", "person.name.too_long", 50)
 	}
-	if in.Gender != "" && !oneOf(in.Gender, GenderUnknown, GenderMale, GenderFemale, GenderUnspecified) {
+	if in.Gender != "" && !slices.Contains([]string{GenderUnknown, GenderMale, GenderFemale, GenderUnspecified}, in.Gender) {
 		v.Add("gender", "person.gender.invalid")
 	}
-	if in.IDType != "" && !oneOf(in.IDType, IDTypes...) {
+	if in.IDType != "" && !slices.Contains(IDTypes, in.IDType) {
 		v.Add("id_type", "person.id_type.invalid")
 	}
 	if !in.BirthDate.IsZero() && (in.BirthDate.After(now) || in.BirthDate.Year() < 1850) {
@@ -198,7 +199,7 @@ func ValidatePersonShape(in PersonInput, now time.Time) *ValidationError {
 			v.Add("phones", key)
 		}
 	}
-	if in.RegType == "" || !oneOf(in.RegType, RegTypes...) {
+	if in.RegType == "" || !slices.Contains(RegTypes, in.RegType) {
 		v.Add("reg_type", "person.reg_type.invalid")
 	}
 	if in.GridID == 0 {
@@ -266,15 +267,6 @@ func AgeOn(birth, day time.Time) int {
 		y--
 	}
 	return y
-}
-
-func oneOf(s string, set ...string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 // PersonQuery is a registry search. Text is matched as an ID number or

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -222,10 +223,10 @@ func (s *server) searchPersons(w http.ResponseWriter, r *http.Request) error {
 		Text: p.str("q"), AreaID: p.id("area_id"), TagCode: p.str("tag"), AgeMin: p.count("age_min"), AgeMax: p.count("age_max"),
 		RegType: p.str("reg_type"), Status: p.str("status"),
 	}
-	if q.RegType != "" && !oneOf(q.RegType, linli.RegTypes...) {
+	if q.RegType != "" && !slices.Contains(linli.RegTypes, q.RegType) {
 		p.v.Add("reg_type", "person.reg_type.invalid")
 	}
-	if q.Status != "" && !oneOf(q.Status, linli.StatusLiving, linli.StatusMovedOut, linli.StatusDeceased) {
+	if q.Status != "" && !slices.Contains([]string{linli.StatusLiving, linli.StatusMovedOut, linli.StatusDeceased}, q.Status) {
 		p.v.Add("status", "error.invalid")
 	}
 	limit := p.limit()
@@ -466,13 +467,4 @@ func (s *server) expiringMigrants(w http.ResponseWriter, r *http.Request) error 
 		out.Items = append(out.Items, j)
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-func oneOf(s string, set ...string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }

@@ -543,7 +543,7 @@ func (l *BulkLoader) prepareTag(t BulkTag, today time.Time) (bulkTagRow, error) 
 		if v = strings.TrimSpace(v); v == "" {
 			continue
 		}
-		if !contains(def.attrs, k) {
+		if !slices.Contains(def.attrs, k) {
 			return row, linli.Invalid("attrs", "tag.attr.unknown", k)
 		}
 		clean[k] = v

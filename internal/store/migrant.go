@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -201,7 +202,7 @@ func checkMigrant(in *MigrantInput, today time.Time) (time.Time, error) {
 	if in.ArrivalDate.IsZero() || dateOf(in.ArrivalDate).After(today) {
 		v.Add("arrival_date", "migrant.arrival.invalid")
 	}
-	if !contains(linli.MigrantReasons, in.Reason) {
+	if !slices.Contains(linli.MigrantReasons, in.Reason) {
 		v.Add("reason", "migrant.reason.invalid")
 	}
 	if in.ExpectedStayMonths < 0 || in.ExpectedStayMonths > 600 {

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -644,7 +645,7 @@ func (s *Store) StartPersonImport(ctx context.Context, a linli.Actor, id int64, 
 		if f == "" {
 			continue
 		}
-		if !oneOfStr(f, ImportFields) {
+		if !slices.Contains(ImportFields, f) {
 			return linli.Invalid("mapping", "import.mapping.unknown")
 		}
 		if seen[f] {
@@ -657,15 +658,6 @@ func (s *Store) StartPersonImport(ctx context.Context, a linli.Actor, id int64, 
 	}
 	p.Mapping = mapping
 	return s.queueJob(ctx, a, id, p)
-}
-
-func oneOfStr(s string, set []string) bool {
-	for _, x := range set {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }
 
 func blank(cells []string) bool {

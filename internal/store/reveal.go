@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func CheckRevealPurpose(purpose string) (string, error) {
 	if purpose == "" {
 		return "", linli.Invalid("purpose", "reveal.purpose.required")
 	}
-	if contains(RevealPurposes, purpose) {
+	if slices.Contains(RevealPurposes, purpose) {
 		return purpose, nil
 	}
 	text, ok := strings.CutPrefix(purpose, RevealOtherPrefix)

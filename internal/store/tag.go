@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,7 +171,7 @@ func (s *Store) AddTag(ctx context.Context, a linli.Actor, personID int64, code 
 			if v = strings.TrimSpace(v); v == "" {
 				continue
 			}
-			if !contains(t.Attrs, k) {
+			if !slices.Contains(t.Attrs, k) {
 				return linli.Invalid("attrs", "tag.attr.unknown", k)
 			}
 			clean[k] = v
@@ -211,15 +212,6 @@ func (s *Store) AddTag(ctx context.Context, a linli.Actor, personID int64, code 
 		return tx.audit(ev)
 	})
 	return out, err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // EndTag ends a person's open tag at until (today when zero).
