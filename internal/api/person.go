@@ -369,46 +369,45 @@ func eventDate(s string) (time.Time, error) {
 	return d, nil
 }
 
-// moveOut is POST /api/v1/persons/{id}/move-out.
-func (s *server) moveOut(w http.ResponseWriter, r *http.Request) error {
+func (r *lifeEventRequest) date() string { return r.Date }
+func (r *deathRequest) date() string     { return r.Date }
+
+// lifeEvent answers the life-event routes: the person in scope first, then
+// the body, the date, and the store's use case.
+func (s *server) lifeEvent(w http.ResponseWriter, r *http.Request, req interface{ date() string },
+	apply func(a linli.Actor, id int64, d time.Time) (linli.Person, error)) error {
 	cur, err := s.personInScope(r)
 	if err != nil {
 		return err
 	}
-	var req lifeEventRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	if err := decodeJSON(w, r, req); err != nil {
 		return err
 	}
-	d, err := eventDate(req.Date)
+	d, err := eventDate(req.date())
 	if err != nil {
 		return err
 	}
-	pr, err := s.st.MoveOut(r.Context(), actorOf(r), cur.ID, d, req.Note)
+	pr, err := apply(actorOf(r), cur.ID, d)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, toPersonJSON(pr, s.today()))
 }
 
+// moveOut is POST /api/v1/persons/{id}/move-out.
+func (s *server) moveOut(w http.ResponseWriter, r *http.Request) error {
+	var req lifeEventRequest
+	return s.lifeEvent(w, r, &req, func(a linli.Actor, id int64, d time.Time) (linli.Person, error) {
+		return s.st.MoveOut(r.Context(), a, id, d, req.Note)
+	})
+}
+
 // death is POST /api/v1/persons/{id}/death.
 func (s *server) death(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.personInScope(r)
-	if err != nil {
-		return err
-	}
 	var req deathRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		return err
-	}
-	d, err := eventDate(req.Date)
-	if err != nil {
-		return err
-	}
-	pr, err := s.st.Death(r.Context(), actorOf(r), cur.ID, d)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, toPersonJSON(pr, s.today()))
+	return s.lifeEvent(w, r, &req, func(a linli.Actor, id int64, d time.Time) (linli.Person, error) {
+		return s.st.Death(r.Context(), a, id, d)
+	})
 }
 
 // migrantJSON is a residence registration (居住登记).
