@@ -172,6 +172,10 @@ type PersonInput struct {
 	ConfirmDuplicate bool
 }
 
+// chinaTime is China Standard Time (UTC+8, no daylight saving), the zone
+// of calendar dates in the registry.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
 // ValidatePersonShape checks what needs no lookup and no document
 // validator: name, codes, phone format, dates. The store validates the ID
 // number (GB 11643 and the other document types) and fills birth date and
@@ -191,7 +195,10 @@ func ValidatePersonShape(in PersonInput, now time.Time) *ValidationError {
 	if in.IDType != "" && !slices.Contains(IDTypes, in.IDType) {
 		v.Add("id_type", "person.id_type.invalid")
 	}
-	if !in.BirthDate.IsZero() && (in.BirthDate.After(now) || in.BirthDate.Year() < 1850) {
+	// A birth date is a calendar date in China Standard Time: a child born
+	// today in Beijing is valid while it is still yesterday in UTC.
+	ny, nm, nd := now.In(chinaTime).Date()
+	if !in.BirthDate.IsZero() && (in.BirthDate.After(time.Date(ny, nm, nd, 23, 59, 59, 0, time.UTC)) || in.BirthDate.Year() < 1850) {
 		v.Add("birth_date", "person.birth_date.invalid")
 	}
 	for _, p := range in.Phones {

@@ -142,6 +142,7 @@ type BulkLoader struct {
 	prevCache int
 	deferIdx  bool
 	prevTemp  int
+	conn      *sql.Conn // PostgreSQL: the writer's connection, for COPY
 }
 
 type bulkTagDef struct {
@@ -224,6 +225,14 @@ func (s *Store) NewBulkLoader(ctx context.Context, a linli.Actor, opt BulkOption
 			return nil, err
 		}
 	}
+	if s.d.pg() {
+		// COPY runs on the driver's connection, inside the transaction.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return nil, s.mapErr(err)
+		}
+		l.conn = conn
+	}
 	l.work = make(chan *bulkBatch, opt.Workers)
 	l.queue = make(chan *bulkBatch, opt.Workers+1)
 	for range opt.Workers {
@@ -273,6 +282,9 @@ func (l *BulkLoader) Close() (BulkResult, error) {
 	close(l.queue)
 	l.wg.Wait()
 	<-l.done
+	if l.conn != nil {
+		_ = l.conn.Close()
+	}
 	if l.deferIdx {
 		if err := l.s.RestoreSearchIndex(context.WithoutCancel(l.ctx)); err != nil {
 			l.fail(err)
@@ -628,7 +640,7 @@ type pendingPlace struct {
 
 // write inserts a prepared batch in one transaction.
 func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
-	return l.s.write(l.ctx, func(tx *Tx) error {
+	return l.s.writeOn(l.ctx, l.conn, func(tx *Tx) error {
 		now := tx.s.d.t(tx.now)
 		today := dateStr(dateOf(tx.now))
 		actor := nullInt(l.a.UserID)
@@ -697,15 +709,16 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 			}
 		}
 		for _, ins := range []struct {
-			head, tuple string
-			args        []any
+			table string
+			cols  []string
+			args  []any
 		}{
-			{`INSERT INTO compounds (id, grid_id, path, name, address, created_at) VALUES `, `(?, ?, ?, ?, ?, ?)`, cArgs},
-			{`INSERT INTO buildings (id, compound_id, grid_id, path, name, floors, created_at) VALUES `, `(?, ?, ?, ?, ?, ?, ?)`, bArgs},
-			{`INSERT INTO building_units (id, building_id, name, created_at) VALUES `, `(?, ?, ?, ?)`, uArgs},
-			{`INSERT INTO rooms (id, building_id, unit_id, path, name, created_at) VALUES `, `(?, ?, ?, ?, ?, ?)`, rArgs},
+			{"compounds", []string{"id", "grid_id", "path", "name", "address", "created_at"}, cArgs},
+			{"buildings", []string{"id", "compound_id", "grid_id", "path", "name", "floors", "created_at"}, bArgs},
+			{"building_units", []string{"id", "building_id", "name", "created_at"}, uArgs},
+			{"rooms", []string{"id", "building_id", "unit_id", "path", "name", "created_at"}, rArgs},
 		} {
-			if err := l.stmts.insertMany(tx, ins.head, ins.tuple, ins.args); err != nil {
+			if err := l.stmts.insert(tx, ins.table, ins.cols, ins.args); err != nil {
 				return err
 			}
 		}
@@ -755,22 +768,18 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 			in := p.pp.in
 			h := &b.hh[hhOf[i]]
 			pArgs = append(pArgs, pids[i], in.Name, in.Gender, dateStr(in.BirthDate), in.IDType, p.pp.idSealed, p.pp.idBidx, p.pp.idMasked,
-				in.Ethnicity, in.Education, in.Employment, in.Political, in.RegType, h.grid.ID, h.grid.Path, h.keys.community,
-				h.keys.street, h.keys.district, nullInt(roomOf[hhOf[i]]), in.Address, hids[hhOf[i]], sources(p), now, now)
+				in.Ethnicity, in.Education, in.Employment, in.Political, in.RegType, linli.StatusLiving, "", h.grid.ID, h.grid.Path, h.keys.community,
+				h.keys.street, h.keys.district, nullInt(roomOf[hhOf[i]]), in.Address, hids[hhOf[i]], sources(p), now, now, 2)
 			for pos, ph := range p.pp.phones {
 				phArgs = append(phArgs, pids[i], ph.sealed, ph.bidx, ph.masked, pos)
 				nPhones++
 			}
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO persons (id, name, gender, birth_date, id_type, id_number, id_number_bidx, id_masked,
-			ethnicity, education, employment, political, reg_type, status, status_date, grid_id, path, community_id, street_id,
-			district_id, room_id, address, household_id, sources, created_at, updated_at, version) VALUES `,
-			`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'living', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2)`, pArgs); err != nil {
+		if err := l.stmts.insert(tx, "persons", []string{"id", "name", "gender", "birth_date", "id_type", "id_number", "id_number_bidx", "id_masked", "ethnicity", "education", "employment", "political", "reg_type", "status", "status_date", "grid_id", "path", "community_id", "street_id", "district_id", "room_id", "address", "household_id", "sources", "created_at", "updated_at", "version"}, pArgs); err != nil {
 			return err
 		}
 		pArgs = nil
-		if err := l.stmts.insertMany(tx, `INSERT INTO person_phones (person_id, phone, phone_bidx, phone_masked, position) VALUES `,
-			`(?, ?, ?, ?, ?)`, phArgs); err != nil {
+		if err := l.stmts.insert(tx, "person_phones", []string{"person_id", "phone", "phone_bidx", "phone_masked", "position"}, phArgs); err != nil {
 			return err
 		}
 		phArgs = nil
@@ -784,7 +793,7 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 		for i, h := range b.hh {
 			head := pids[h.first]
 			hArgs = append(hArgs, hids[i], head, h.kind, nullInt(roomOf[i]), h.grid.ID, h.grid.Path, h.keys.community, h.keys.street,
-				h.keys.district, h.address, now, now)
+				h.keys.district, h.address, "active", now, now, 1)
 			hhHist = append(hhHist, hids[i], "created", "", idStr(head), actor, now)
 			for j := h.first; j < h.first+h.n; j++ {
 				rel := b.people[j].relation
@@ -793,16 +802,13 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 				histArgs = append(histArgs, pids[j], "household", "", idStr(hids[i]), linli.SourceWorker, "", actor, now)
 			}
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO households (id, head_person_id, kind, room_id, grid_id, path, community_id, street_id,
-			district_id, address, status, created_at, updated_at, version) VALUES `,
-			`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, 1)`, hArgs); err != nil {
+		if err := l.stmts.insert(tx, "households", []string{"id", "head_person_id", "kind", "room_id", "grid_id", "path", "community_id", "street_id", "district_id", "address", "status", "created_at", "updated_at", "version"}, hArgs); err != nil {
 			return err
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO household_members (household_id, person_id, relation, since) VALUES `, `(?, ?, ?, ?)`, memArgs); err != nil {
+		if err := l.stmts.insert(tx, "household_members", []string{"household_id", "person_id", "relation", "since"}, memArgs); err != nil {
 			return err
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO household_history (household_id, field, old_value, new_value, actor_id, at) VALUES `,
-			`(?, ?, ?, ?, ?, ?)`, hhHist); err != nil {
+		if err := l.stmts.insert(tx, "household_history", []string{"household_id", "field", "old_value", "new_value", "actor_id", "at"}, hhHist); err != nil {
 			return err
 		}
 		for i := range b.people {
@@ -828,16 +834,13 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 			histArgs = append(histArgs, pids[i], "migrant.registered", "", m.expires, linli.SourceWorker, "", actor, now)
 			nMig++
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO person_tags (person_id, tag_id, attrs, attrs_sealed, since, source, note, path, created_at) VALUES `,
-			`(?, ?, ?, ?, ?, ?, ?, ?, ?)`, tagArgs); err != nil {
+		if err := l.stmts.insert(tx, "person_tags", []string{"person_id", "tag_id", "attrs", "attrs_sealed", "since", "source", "note", "path", "created_at"}, tagArgs); err != nil {
 			return err
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO migrant_registrations (person_id, path, arrival_date, reason, origin_region, expected_stay_months,
-			landlord, employer, registered_at, expires_at, renewed_at) VALUES `, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, migArgs); err != nil {
+		if err := l.stmts.insert(tx, "migrant_registrations", []string{"person_id", "path", "arrival_date", "reason", "origin_region", "expected_stay_months", "landlord", "employer", "registered_at", "expires_at", "renewed_at"}, migArgs); err != nil {
 			return err
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO person_history (person_id, field, old_value, new_value, source, note, actor_id, at) VALUES `,
-			`(?, ?, ?, ?, ?, ?, ?, ?)`, histArgs); err != nil {
+		if err := l.stmts.insert(tx, "person_history", []string{"person_id", "field", "old_value", "new_value", "source", "note", "actor_id", "at"}, histArgs); err != nil {
 			return err
 		}
 		nHist := len(histArgs) / 8
@@ -846,7 +849,7 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 		for _, t := range b.terms {
 			tArgs = append(tArgs, t.term, t.path, pids[t.person])
 		}
-		if err := l.stmts.insertMany(tx, `INSERT INTO person_terms (term, path, person_id) VALUES `, `(?, ?, ?)`, tArgs); err != nil {
+		if err := l.stmts.insert(tx, "person_terms", []string{"term", "path", "person_id"}, tArgs); err != nil {
 			return err
 		}
 		if audited {
@@ -878,6 +881,20 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 type bulkSrcKey struct {
 	mask         uint16
 	source, note string
+}
+
+// insert adds rows (args holds len(cols) values per row) to table: COPY
+// on PostgreSQL when the transaction holds its connection, multi-row
+// INSERTs otherwise.
+func (ts *txStmts) insert(tx *Tx, table string, cols []string, args []any) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if tx.conn != nil && tx.s.d.pg() {
+		return tx.copyFrom(table, cols, args)
+	}
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	return ts.insertMany(tx, head, "(?"+strings.Repeat(", ?", len(cols)-1)+")", args)
 }
 
 // maxParams bounds the parameters of one statement: SQLite allows 32,766,

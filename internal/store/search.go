@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -16,10 +17,20 @@ import (
 
 // Registry search. Exact ID numbers and phones go through the blind
 // indexes on persons and person_phones; everything else through
-// person_terms (see migrations/*/0003_search.sql): name and address
-// bigrams, full pinyin and initials of the name (prefix ranges), and the
-// last four digits of each phone. Every term row carries the person's grid
-// path, so a lookup is one index range inside the actor's scope.
+// person_terms (see migrations/*/0003_search.sql): name bigrams, the
+// distinctive bigrams of the address, full pinyin and initials of the name
+// (prefix ranges), and the last four digits of each phone. Every term row
+// carries the person's grid path, so a lookup is one index range inside
+// the actor's scope.
+//
+// An address bigram is distinctive unless it holds a digit or is one of
+// the words nearly every address has (小区, 号楼, 单元…): "幸福里小区1号楼
+// 1单元204" is indexed as 幸福 福里 里小, not 13 bigrams. Those made
+// most of a person's terms and most of the time of a bulk load, and
+// selected nobody. A query picks its first distinctive bigram and checks
+// the whole text with LIKE; a query without one ("3号楼", "204") scans
+// the scope in id order with LIKE, which is fast in a community and
+// slower district-wide.
 
 // pinyinArgs: plain letters, no tones, the most common reading.
 var pinyinArgs = pinyin.NewArgs()
@@ -38,7 +49,9 @@ func personTerms(name, address string, phoneMasked []string) []string {
 		add("n" + g)
 	}
 	for _, g := range bigrams(normText(address)) {
-		add("a" + g)
+		if addressTermOK(g) {
+			add("a" + g)
+		}
 	}
 	if py := pinyin.LazyPinyin(name, pinyinArgs); len(py) > 0 {
 		var full, initials strings.Builder
@@ -55,6 +68,20 @@ func personTerms(name, address string, phoneMasked []string) []string {
 		}
 	}
 	return out
+}
+
+// addressStop are bigrams that nearly every structured address holds.
+var addressStop = map[string]bool{"小区": true, "号楼": true, "单元": true, "号院": true, "楼栋": true, "社区": true, "街道": true, "号室": true}
+
+// addressTermOK reports whether an address bigram is indexed: it holds no
+// digit and is not an address stop word.
+func addressTermOK(g string) bool {
+	for _, r := range g {
+		if r < utf8.RuneSelf && unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return !addressStop[g]
 }
 
 // normText lower-cases and drops spaces and punctuation.
@@ -198,10 +225,14 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		if utf8.RuneCountInString(n) < 2 {
 			return nil, linli.Invalid("q", "person.search.too_short")
 		}
-		g := string([]rune(n)[:2])
-		from, termCond = `persons p`, `t.term IN (?, ?)`
-		termArgs = append(termArgs, "n"+g, "a"+g)
-		if utf8.RuneCountInString(n) > 2 {
+		from = `persons p`
+		gs := bigrams(n)
+		if i := slices.IndexFunc(gs, addressTermOK); i >= 0 {
+			termCond = `t.term IN (?, ?)`
+			termArgs = append(termArgs, "n"+gs[i], "a"+gs[i])
+		}
+		// With no distinctive bigram, the scope is scanned with LIKE.
+		if len(gs) > 1 || termCond == "" {
 			like := "%" + escapeLike(strings.TrimSpace(q.Text)) + "%"
 			where = append(where, `(p.name LIKE ? ESCAPE '\' OR p.address LIKE ? ESCAPE '\')`)
 			args = append(args, like, like)

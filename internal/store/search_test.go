@@ -47,6 +47,16 @@ func TestSearchPersons(t *testing.T) {
 			{con, "多福巷", []string{"张少明"}},
 			{con, "少", nil},
 			{con, "东城区", []string{"张少明", "李少华"}},
+			// Address fragments without a distinctive bigram (digits,
+			// address stop words) are found by scanning the scope.
+			{con, "3号楼", []string{"张少明"}},
+			{con, "12号院", []string{"张少明"}},
+			{con, "5号", []string{"李少华"}},
+			{worker, "5号", nil},
+			{con, "号院3号楼", []string{"张少明"}},
+			// The first distinctive bigram (胡同) selects, LIKE checks the rest.
+			{con, "5号胡同", nil},
+			{con, "闸胡同5号", []string{"李少华"}},
 			{worker, "东城区", []string{"张少明"}},
 			{worker, "李少华", nil},
 			{worker, "440524188001010014", nil},

@@ -254,6 +254,7 @@ func (s *Store) mapErr(err error) error {
 // Tx is a write transaction with placeholders rebound for the dialect.
 type Tx struct {
 	tx         *sql.Tx
+	conn       *sql.Conn // set when the caller holds the connection (see writeOn)
 	ctx        context.Context
 	s          *Store
 	now        time.Time
@@ -329,11 +330,23 @@ func (tx *Tx) insert(q string, args ...any) (int64, error) {
 
 // write runs fn in one transaction: all of it commits, or none of it.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
-	sqltx, err := s.db.BeginTx(ctx, nil)
+	return s.writeOn(ctx, nil, fn)
+}
+
+// writeOn is write on a connection the caller holds (nil: any), which the
+// transaction's COPY (PostgreSQL) needs.
+func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) error) error {
+	var sqltx *sql.Tx
+	var err error
+	if conn != nil {
+		sqltx, err = conn.BeginTx(ctx, nil)
+	} else {
+		sqltx, err = s.db.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return s.mapErr(err)
 	}
-	tx := &Tx{tx: sqltx, ctx: ctx, s: s, now: s.now()}
+	tx := &Tx{tx: sqltx, conn: conn, ctx: ctx, s: s, now: s.now()}
 	defer func() {
 		if len(tx.unprepared) > 0 {
 			s.prepare(context.WithoutCancel(ctx), tx.unprepared)
