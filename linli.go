@@ -188,7 +188,7 @@ func ConsoleActor() Actor {
 	a.perms = map[Permission]bool{}
 	for _, p := range []Permission{PermAreaRead, PermAreaManage, PermUserRead, PermUserManage, PermRoleGrantAdmin,
 		PermAccountUnlock, PermSettingsManage, PermAPITokenManage, PermSessionRevoke,
-		PermPersonRead, PermPersonWrite, PermSensitiveRead, PermRestrictedRead} {
+		PermPersonRead, PermPersonWrite, PermSensitiveRead, PermRestrictedRead, PermTagAdmin, PermServiceAdmin} {
 		a.perms[p] = true
 	}
 	return a

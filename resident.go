@@ -11,8 +11,9 @@ import (
 // The registry: people, households, addresses and the tags that drive
 // services. Coded fields use the national code sets (GB/T 2261.1 gender,
 // GB/T 3304 ethnicity, GB/T 4658 education, GB/T 4762 political status,
-// GB/T 4761 family relation); the store keeps the codes, the catalogs
-// translate them.
+// GB/T 4761 family relation, GB/T 2260 regions); the store keeps the
+// codes, the catalogs translate them (the regions, too many for a catalog,
+// are named by internal/codes).
 
 // Gender codes of GB/T 2261.1.
 const (

@@ -68,6 +68,7 @@ const (
 	PermSensitiveRead  Permission = "sensitive.read"  // sensitive: health, disability, income, 低保
 	PermRestrictedRead Permission = "restricted.read" // sensitive: correction, release, rehabilitation
 	PermDataExport     Permission = "data.export"
+	PermTagAdmin       Permission = "tag.admin"    // create, edit, retire entries of the tag catalogue
 	PermSelfService    Permission = "self.service" // a resident's own requests and data
 	PermVolunteer      Permission = "volunteer.self"
 )
@@ -80,15 +81,15 @@ var SensitivePermissions = []Permission{PermPIIReveal, PermSensitiveRead, PermRe
 var RolePermissions = map[Role][]Permission{
 	RoleResident:        {PermSelfService},
 	RoleVolunteer:       {PermSelfService, PermVolunteer},
-	RoleGridWorker:      {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite},
-	RoleCommunityWorker: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite},
+	RoleGridWorker:      {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermWORead, PermWOIntake},
+	RoleCommunityWorker: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermWORead, PermWOIntake, PermWOHandle},
 	RoleCommunityHead: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermUserRead,
-		PermPIIReveal, PermSensitiveRead, PermRestrictedRead, PermDataExport},
+		PermPIIReveal, PermSensitiveRead, PermRestrictedRead, PermDataExport, PermWORead, PermWOIntake, PermWOHandle, PermWOSupervise, PermKPIRead},
 	RoleStreetStaff: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermUserRead,
-		PermPIIReveal, PermSensitiveRead, PermDataExport},
-	RoleDeptStaff: {PermDashboard, PermAreaRead},
+		PermPIIReveal, PermSensitiveRead, PermDataExport, PermWORead, PermWOIntake, PermWOHandle, PermWOSupervise, PermKPIRead},
+	RoleDeptStaff: {PermDashboard, PermAreaRead, PermWORead, PermWOHandle},
 	RoleDistrictAdmin: {PermDashboard, PermAreaRead, PermAreaManage, PermUserRead, PermUserManage,
-		PermPersonRead, PermDataExport},
+		PermPersonRead, PermDataExport, PermTagAdmin, PermWORead, PermWOIntake, PermWOSupervise, PermKPIRead, PermServiceAdmin},
 	RoleSystemAdmin: {PermDashboard, PermAreaRead, PermAreaManage, PermUserRead, PermUserManage,
 		PermSettingsManage, PermAPITokenManage},
 	RoleSecurityAdmin: {PermDashboard, PermUserRead, PermRoleGrantAdmin, PermAccountUnlock,

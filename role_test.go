@@ -130,3 +130,27 @@ func TestScopeContains(t *testing.T) {
 		}
 	}
 }
+
+// TestTagAdminIsBusinessAdministration checks who administers the tag
+// catalogue: the district's business administrator only. The catalogue is
+// registry configuration, not system configuration: the system admin holds
+// no registry permission (三员), and a holder must be able to open the
+// catalogue page (person.read).
+func TestTagAdminIsBusinessAdministration(t *testing.T) {
+	var holders []linli.Role
+	for _, r := range linli.AllRoles {
+		perms := linli.PermissionsOf([]linli.Role{r})
+		if perms[linli.PermTagAdmin] {
+			holders = append(holders, r)
+			if !perms[linli.PermPersonRead] {
+				t.Errorf("%s holds tag.admin without person.read", r)
+			}
+		}
+	}
+	if len(holders) != 1 || holders[0] != linli.RoleDistrictAdmin {
+		t.Fatalf("tag.admin holders = %v, want [district_admin]", holders)
+	}
+	if !linli.ConsoleActor().Can(linli.PermTagAdmin) {
+		t.Error("the console cannot administer the catalogue")
+	}
+}

@@ -87,10 +87,12 @@ func usernameOK(s string) bool {
 // OrgUnit is an organisation staff belong to: a street office, a community
 // committee, a department, a property company.
 type OrgUnit struct {
-	ID     int64
-	Name   string
-	Kind   string
-	AreaID int64
+	ID           int64
+	Name         string
+	Kind         string
+	AreaID       int64
+	Email        string // where its work-order notices are mailed; "" for none
+	SupervisorID int64  // the unit that supervises it (督办); 0 for none
 }
 
 // OrgUnitKinds are the kinds of org unit.

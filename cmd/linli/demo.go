@@ -19,7 +19,7 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 	start := time.Now()
 	cfg := config.Defaults()
 	cfg.DB, cfg.KeyFile = "linli-demo.db", "linli-demo.key"
-	fs := newFlagSet(e, "demo [flags]", "Create (or reuse) ./linli-demo.db and its key file, seed a synthetic but realistic district\n(北京市东城区: streets, communities, grids, org units, one account per role), print the\nURL and the logins, and serve.")
+	fs := newFlagSet(e, "demo [flags]", "Create (or reuse) ./linli-demo.db and its key file, seed a synthetic but realistic district\n(北京市东城区: streets, communities, grids, org units, one account per role, the service\ncatalogue and a 60-day history of work orders), print the URL and the logins, and serve.")
 	cfg.RegisterStore(fs, e.getenv)
 	cfg.RegisterServer(fs, e.getenv)
 	seedOnly := fs.Bool("seed-only", false, "seed and exit without serving")
@@ -28,11 +28,16 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 		defResidents = v
 	}
 	residents := fs.Int("residents", defResidents, "synthetic residents to generate the first time the demo is seeded, 0 for none (env LINLI_DEMO_RESIDENTS)")
+	defOrders := demo.HistoryOrders
+	if v, err := strconv.Atoi(e.getenv("LINLI_DEMO_ORDERS")); err == nil {
+		defOrders = v
+	}
+	orders := fs.Int("orders", defOrders, fmt.Sprintf("work orders of the history (the last %d days) written the first time the demo is seeded, 0 for none (env LINLI_DEMO_ORDERS)", demo.HistoryDays))
 	if code, ok := parse(fs, e, args); !ok {
 		return code
 	}
-	if *residents < 0 {
-		fmt.Fprintf(e.stderr, "linli: --residents must be 0 or more\n")
+	if *residents < 0 || *orders < 0 {
+		fmt.Fprintf(e.stderr, "linli: --residents and --orders must be 0 or more\n")
 		return 2
 	}
 	cfg.AutoMigrate = true
@@ -40,13 +45,37 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "linli: %v\n", err)
 		return 2
 	}
-	s, keys, err := openStore(ctx, e, cfg, true)
+	// The store's clock: the real time, except while the history is
+	// written (its events carry their past times).
+	clock := &demo.Clock{}
+	s, keys, err := openStoreWith(ctx, e, cfg, true, store.Options{Now: clock.Now})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "linli: %v\n", err)
 		return 1
 	}
-	hasher := auth.NewHasher(auth.DefaultParams, 4)
-	logins, seeded, err := demo.Seed(ctx, s, func(pw string) (string, error) { return web.HashPassword(hasher, keys, pw) })
+	// A fresh database is seeded as it was before the history began, so
+	// that the audit record's times follow its sequence.
+	end := time.Now()
+	fresh, err := demo.Fresh(ctx, s)
+	if err == nil && fresh && *orders > 0 {
+		clock.Set(demo.HistoryStart(end, demo.HistoryDays).Add(-time.Hour))
+	}
+	var logins []demo.Login
+	seeded := false
+	if err == nil {
+		hasher := auth.NewHasher(auth.DefaultParams, 4)
+		logins, seeded, err = demo.Seed(ctx, s, func(pw string) (string, error) { return web.HashPassword(hasher, keys, pw) })
+	}
+	if err == nil && fresh && seeded && *orders > 0 {
+		hstart := time.Now()
+		var h demo.HistoryResult
+		h, err = demo.SeedHistory(ctx, s, clock.Set, demo.HistoryOptions{Seed: demo.DefaultSeed, End: end, Orders: *orders})
+		if err == nil {
+			fmt.Fprintf(e.stdout, "linli: wrote a history of %d work orders over the last %d days in %s\n", h.Orders, demo.HistoryDays,
+				time.Since(hstart).Round(time.Millisecond))
+		}
+	}
+	clock.Set(time.Time{})
 	if err == nil {
 		err = loadResidents(ctx, e, s, cfg.DB, *residents)
 	}

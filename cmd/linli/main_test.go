@@ -60,12 +60,13 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// seeded creates a migrated demo database in a temp dir.
+// seeded creates a migrated demo database in a temp dir (no residents,
+// no work-order history).
 func seeded(t *testing.T) (db, key string) {
 	t.Helper()
 	dir := t.TempDir()
 	db, key = filepath.Join(dir, "t.db"), filepath.Join(dir, "t.key")
-	if code, _, errs := runLinli(t, "demo", "--db", db, "--key-file", key, "--seed-only", "--residents", "0"); code != 0 {
+	if code, _, errs := runLinli(t, "demo", "--db", db, "--key-file", key, "--seed-only", "--residents", "0", "--orders", "0"); code != 0 {
 		t.Fatalf("demo --seed-only = %d: %s", code, errs)
 	}
 	return db, key
@@ -83,6 +84,19 @@ func TestServeRefusesSchemaBehind(t *testing.T) {
 	}
 	if code, out, _ := runLinli(t, "migrate", "--db", db, "--status"); code != 0 || !strings.Contains(out, "0 pending") {
 		t.Fatalf("migrate --status = %d %q", code, out)
+	}
+}
+
+// A notification channel configured half-way stops serve before it
+// starts, naming the setting.
+func TestServeRefusesBadNotifyConfig(t *testing.T) {
+	env := map[string]string{"LINLI_WEBHOOK_URL": "https://sms.example.cn/send"}
+	var out, errb bytes.Buffer
+	dir := t.TempDir()
+	code := run(context.Background(), []string{"serve", "--db", filepath.Join(dir, "t.db"), "--key-file", filepath.Join(dir, "k")},
+		func(k string) string { return env[k] }, strings.NewReader(""), &out, &errb)
+	if code != 2 || !strings.Contains(errb.String(), "LINLI_WEBHOOK_SECRET") {
+		t.Fatalf("serve with a webhook and no secret = %d: %s", code, errb.String())
 	}
 }
 

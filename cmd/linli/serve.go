@@ -10,11 +10,14 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/linli-org/linli/internal/api"
 	"github.com/linli-org/linli/internal/auth"
 	"github.com/linli-org/linli/internal/config"
+	"github.com/linli-org/linli/internal/notify"
+	"github.com/linli-org/linli/internal/open311"
 	"github.com/linli-org/linli/internal/seal"
 	"github.com/linli-org/linli/internal/store"
 	"github.com/linli-org/linli/internal/web"
@@ -45,7 +48,7 @@ func parse(fs *flag.FlagSet, e env, args []string) (int, bool) {
 
 func cmdServe(ctx context.Context, e env, args []string) int {
 	cfg := config.Defaults()
-	fs := newFlagSet(e, "serve [flags]", "Serve the web interface, the API (/api/v1), /healthz, /readyz and /metrics.\nRefuses to start on a database whose schema is behind, unless --auto-migrate.")
+	fs := newFlagSet(e, "serve [flags]", "Serve the web interface, the API (/api/v1), Open311 (/open311/v2/), /healthz, /readyz and /metrics.\nRefuses to start on a database whose schema is behind, unless --auto-migrate.")
 	cfg.RegisterStore(fs, e.getenv)
 	cfg.RegisterServer(fs, e.getenv)
 	if code, ok := parse(fs, e, args); !ok {
@@ -74,11 +77,18 @@ func openPlain(ctx context.Context, e env, cfg config.Config) *store.Store {
 // openStore opens the database and the key file and checks that the
 // schema is current.
 func openStore(ctx context.Context, e env, cfg config.Config, migrate bool) (*store.Store, *seal.Keyring, error) {
+	return openStoreWith(ctx, e, cfg, migrate, store.Options{})
+}
+
+// openStoreWith is openStore with store options (the keys are the key
+// file's).
+func openStoreWith(ctx context.Context, e env, cfg config.Config, migrate bool, opt store.Options) (*store.Store, *seal.Keyring, error) {
 	keys, created, err := seal.LoadOrCreateKeyFile(cfg.KeyFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := store.Open(ctx, cfg.DB, store.Options{Keys: keys})
+	opt.Keys = keys
+	s, err := store.Open(ctx, cfg.DB, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -133,10 +143,16 @@ func serve(ctx context.Context, e env, cfg config.Config, banner func(url string
 	}
 	defer s.Close()
 	hasher := auth.NewHasher(auth.DefaultParams, 4)
+	o311, err := open311.New(open311.Deps{Store: s, Logger: log})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 1
+	}
 	srv, err := web.New(web.Options{
 		Store: s, Keys: keys, Hasher: hasher, Logger: log,
-		API:    api.New(api.Deps{Store: s, Logger: log}),
-		Policy: policyFor(cfg.PasswordProfile), IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime,
+		API:     api.New(api.Deps{Store: s, Logger: log}),
+		Open311: o311,
+		Policy:  policyFor(cfg.PasswordProfile), IdleTimeout: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime,
 		SecureCookies: cfg.SecureCookies,
 	})
 	if err != nil {
@@ -146,6 +162,19 @@ func serve(ctx context.Context, e env, cfg config.Config, banner func(url string
 	jobs := s.NewRunner(store.RunnerOptions{Logger: log}) // background imports and exports
 	jobs.Start(ctx)
 	defer jobs.Stop()
+	sender, err := notify.New(notifyOptions(cfg.Notify, s, log))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "linli: %v\n", err)
+		return 1
+	}
+	// The notification sender and the work-order timers run until ctx
+	// ends (or serve fails); serve returns after both have stopped.
+	bctx, stopBackground := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	defer background.Wait()
+	defer stopBackground()
+	background.Go(func() { sender.Run(bctx) })
+	background.Go(func() { runTimers(bctx, s, log) })
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "linli: %v\n", err)
@@ -176,4 +205,39 @@ func serve(ctx context.Context, e env, cfg config.Config, banner func(url string
 	}
 	fmt.Fprintln(e.stdout, "linli stopped")
 	return 0
+}
+
+// notifyOptions builds the sender's options from the configuration: a
+// channel without its address is left out (its messages wait).
+func notifyOptions(n config.Notify, s *store.Store, log *slog.Logger) notify.Options {
+	opt := notify.Options{Store: s, Logger: log}
+	if n.SMTPAddr != "" {
+		opt.SMTP = &notify.SMTP{Addr: n.SMTPAddr, From: n.SMTPFrom, Username: n.SMTPUser, Password: n.SMTPPassword, TLS: n.SMTPTLS}
+	}
+	if n.WebhookURL != "" {
+		opt.Webhook = &notify.Webhook{URL: n.WebhookURL, Secret: n.WebhookSecret, Template: n.WebhookTemplate}
+	}
+	return opt
+}
+
+// runTimers fires the due work-order timers (deadline warnings, 催办,
+// 督办, closing unrated orders) every second until ctx ends. Timers are
+// rows: several processes may run this loop, each timer fires once.
+func runTimers(ctx context.Context, s *store.Store, log *slog.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		n, err := s.RunTimers(ctx, s.Now(), 200)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("work-order timers", slog.String("error", err.Error()))
+		case n > 0:
+			log.Debug("work-order timers fired", slog.Int("timers", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -419,6 +419,7 @@ type migrantJSON struct {
 	ArrivalDate        *string    `json:"arrival_date"`
 	Reason             string     `json:"reason"`
 	OriginRegion       string     `json:"origin_region"`
+	OriginRegionName   string     `json:"origin_region_name"`
 	ExpectedStayMonths int        `json:"expected_stay_months"`
 	Landlord           string     `json:"landlord"`
 	Employer           string     `json:"employer"`
@@ -456,7 +457,7 @@ func (s *server) expiringMigrants(w http.ResponseWriter, r *http.Request) error 
 	out := page[migrantJSON]{Items: make([]migrantJSON, 0, len(ms))}
 	for _, m := range ms {
 		j := migrantJSON{ID: m.ID, PersonID: m.PersonID, Name: m.Name, GridID: m.GridID, ArrivalDate: optDate(m.ArrivalDate),
-			Reason: m.Reason, OriginRegion: m.OriginRegion, ExpectedStayMonths: m.ExpectedStayMonths, Landlord: m.Landlord,
+			Reason: m.Reason, OriginRegion: m.OriginRegion, OriginRegionName: m.OriginName, ExpectedStayMonths: m.ExpectedStayMonths, Landlord: m.Landlord,
 			Employer: m.Employer, RegisteredAt: m.RegisteredAt.UTC(), ExpiresAt: optDate(m.ExpiresAt),
 			DaysLeft: int(m.ExpiresAt.Sub(today).Hours() / 24)}
 		if !m.RenewedAt.IsZero() {

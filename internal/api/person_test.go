@@ -545,11 +545,12 @@ func TestBuildingsAndMigrants(t *testing.T) {
 	m := mustPerson(t, rg.st, linli.PersonInput{Name: "刘外来", IDNumber: idWith("32010219950707005"), RegType: linli.RegMigrant, GridID: rg.tr.gridA.ID})
 	today := rg.st.Now()
 	if _, err := rg.st.RegisterMigrant(ctx, linli.ConsoleActor(), m.ID, store.MigrantInput{ArrivalDate: today.AddDate(0, -6, 0),
-		Reason: "work", ExpiresAt: today.AddDate(0, 0, 10)}); err != nil {
+		Reason: "work", OriginRegion: "南京 鼓楼", ExpiresAt: today.AddDate(0, 0, 10)}); err != nil {
 		t.Fatal(err)
 	}
 	ms := mustJSON[page[migrantJSON]](t, rg.get(rg.worker, "/api/v1/migrants/expiring"), http.StatusOK)
-	if len(ms.Items) != 1 || ms.Items[0].PersonID != m.ID || ms.Items[0].Reason != "work" || ms.Items[0].DaysLeft < 9 || ms.Items[0].DaysLeft > 11 {
+	if len(ms.Items) != 1 || ms.Items[0].PersonID != m.ID || ms.Items[0].Reason != "work" || ms.Items[0].DaysLeft < 9 || ms.Items[0].DaysLeft > 11 ||
+		ms.Items[0].OriginRegion != "320106" || ms.Items[0].OriginRegionName != "江苏省 南京市 鼓楼区" {
 		t.Fatalf("expiring = %+v", ms.Items)
 	}
 	if ms := mustJSON[page[migrantJSON]](t, rg.get(rg.worker, "/api/v1/migrants/expiring?days=5"), http.StatusOK); len(ms.Items) != 0 {

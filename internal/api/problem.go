@@ -11,10 +11,11 @@ import (
 	"github.com/linli-org/linli"
 )
 
-// problem is an RFC 9457 problem document. Code, ExistingID and RequestID
-// are extension members: the message key of a conflict, the id of the
-// resident a duplicate conflicts with (only when it is in the caller's
-// scope), and the request id to quote when reporting a server error.
+// problem is an RFC 9457 problem document. Code, ExistingID, State and
+// RequestID are extension members: the message key of a conflict, the id
+// of the resident a duplicate conflicts with (only when it is in the
+// caller's scope), the current state of a work order that an action was
+// refused in, and the request id to quote when reporting a server error.
 type problem struct {
 	Type       string         `json:"type"`
 	Title      string         `json:"title"`
@@ -22,6 +23,7 @@ type problem struct {
 	Detail     string         `json:"detail,omitempty"`
 	Code       string         `json:"code,omitempty"`
 	ExistingID int64          `json:"existing_id,omitempty"`
+	State      string         `json:"state,omitempty"`
 	RequestID  string         `json:"request_id,omitempty"`
 	Errors     []fieldProblem `json:"errors,omitempty"`
 }
@@ -115,6 +117,14 @@ func problemFor(err error) problem {
 			p.Errors = append(p.Errors, fieldProblem{Field: apiField(f.Field), Code: f.Key, Message: message(f.Key, f.Args...)})
 		}
 	}
+	var te *linli.ErrTransition
+	if k == kindConflict && errors.As(err, &te) {
+		// The state table refused the action: name the order's state, so a
+		// client can read the order again and offer what is allowed.
+		p.Code = transitionKey
+		p.Detail = message(transitionKey, string(te.Action), string(te.From))
+		p.State = string(te.From)
+	}
 	var ce *linli.ConflictError
 	if k == kindConflict && errors.As(err, &ce) {
 		p.Code = ce.Key
@@ -161,6 +171,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	// A failed write means the client has gone; there is no one to tell.
 	_, _ = w.Write(append(b, '\n'))
 }
+
+// transitionKey is the code of a 409 for an action that the work-order
+// state table (linli.Transitions) does not allow from the order's state.
+const transitionKey = "wo.transition"
 
 // duplicateKeys are the conflicts whose first argument is the id of the
 // existing resident, shown as existing_id.
@@ -288,7 +302,71 @@ var messages = map[string]string{
 	"tag.attr.unknown":                 "This tag has no attribute \"%s\".",
 	"tag.person_not_living":            "Tags can be added only to living residents.",
 	"tag.until.before_since":           "The end date cannot be before the start date.",
+	"tag.code.required":                "Give the tag code.",
+	"tag.code.format":                  "A tag code starts with a lower-case letter and has only a-z, 0-9 and '_', 2 to %d characters.",
+	"tag.code.taken":                   "The tag code %s is already used (retired tags included).",
+	"tag.code.retired":                 "This tag is retired and can no longer be added.",
+	"tag.name_zh.required":             "Give the Chinese name.",
+	"tag.name_zh.too_long":             "The Chinese name may have at most %d characters.",
+	"tag.name_en.too_long":             "The English name may have at most %d characters.",
+	"tag.class.invalid":                "The class must be one of ordinary, sensitive, restricted.",
+	"tag.class.loosen_in_use":          "This tag has been on residents: its class can only become more restrictive.",
+	"tag.attrs.format":                 "The attribute name %s is not valid: a lower-case letter, then a-z, 0-9 and '_', at most 30 characters.",
+	"tag.attrs.duplicate":              "The attribute %s is listed twice.",
+	"tag.attrs.too_many":               "A tag has at most %d attributes.",
+	"tag.attrs.in_use":                 "Residents' tags hold values for the attribute %s; it cannot be removed.",
+	"tag.retired":                      "The tag %s is retired.",
+	"tag.not_retired":                  "The tag %s is not retired.",
 	"error.invalid":                    "Not a valid value for this member.",
+
+	"field.required":                    "This member is required.",
+	"field.too_long":                    "At most %d characters.",
+	"service.code.invalid":              "A service code is an upper-case letter, then A-Z, 0-9 and '-', 2 to 40 characters.",
+	"service.code.taken":                "This service code is already used (retired services included).",
+	"service.group.invalid":             "Unknown catalogue group.",
+	"service.duty.invalid":              "The duty must be one of own, assist, negative.",
+	"service.authority.required":        "A service assisting the government names the authority that assigned it.",
+	"service.referral.required":         "A service on the negative list names where to go instead.",
+	"service.deadline.invalid":          "Give the deadline of this priority: n > 0 hours, working_hours or working_days.",
+	"service.attr.code_invalid":         "An attribute code is a lower-case letter, then a-z, 0-9 and '_', at most 40 characters.",
+	"service.attr.code_duplicate":       "This attribute code is used twice.",
+	"service.attr.type_invalid":         "The datatype must be one of string, number, datetime, text, singlevaluelist, multivaluelist.",
+	"service.attr.values_required":      "A list attribute needs at least one value.",
+	"service.attr.description_required": "Give the attribute's question.",
+	"service.unit.not_found":            "The organisation unit does not exist.",
+	"route.area.not_found":              "The area does not exist or is outside your scope.",
+	"wo.service.unknown":                "No such service in the catalogue (or it is retired).",
+	"wo.service.negative":               "The community does not handle this service; refer the requester to: %s",
+	"wo.cert.forbidden":                 "Communities no longer issue \"%s\"; refer the requester to: %s",
+	"wo.attr.required":                  "This question must be answered.",
+	"wo.attr.one_value":                 "Give one value only.",
+	"wo.attr.number":                    "Must be a number.",
+	"wo.attr.datetime":                  "Must be a date (YYYY-MM-DD) or an RFC 3339 time.",
+	"wo.attr.not_in_list":               "Not one of the values this question offers.",
+	"wo.priority.invalid":               "The priority must be one of normal, urgent, critical.",
+	"wo.channel.invalid":                "The channel must be one of counter, web, phone, open311, patrol.",
+	"wo.point.invalid":                  "Give both lat and lon, in degrees (WGS-84).",
+	"wo.email.invalid":                  "Not a valid email address.",
+	"wo.requester.not_found":            "The resident does not exist or is outside your scope.",
+	"wo.anonymous.not_allowed":          "This service cannot be requested anonymously.",
+	"wo.contact.required":               "Name the requester: a resident, a contact, or anonymous where the service allows it.",
+	"wo.area.required":                  "Give the area (grid or community) of the request.",
+	"wo.area.not_found":                 "The area does not exist, is retired or is outside your scope.",
+	"wo.attachment.unknown":             "An attachment does not exist or belongs to another order.",
+	"wo.idempotency.too_long":           "The idempotency key may have at most 100 characters.",
+	"wo.reason.required":                "Give the reason.",
+	"wo.reply.required":                 "Give the reply to the requester.",
+	"wo.unit.required":                  "Choose the unit: the responsibility map suggests none.",
+	"wo.override.reason":                "Give the reason for choosing another unit than the responsibility map's.",
+	"wo.co_unit.is_lead":                "The lead unit cannot also be a co-handler.",
+	"wo.extension.due_invalid":          "The new deadline must be later than the current one.",
+	"wo.rating.invalid":                 "The rating must be 1 to 5.",
+	"wo.rating.twice":                   "This order has been rated twice already.",
+	"wo.duplicate.invalid":              "Give another open order in your scope to merge into.",
+	"wo.queue.tab_invalid":              "The tab must be one of to_sign, in_progress, due_soon, overdue, returned.",
+	"wo.transition":                     "The action %s is not allowed while the order is %s.",
+	"kpi.range.invalid":                 "The end of the period must be after its start.",
+	"kpi.range.too_long":                "The period may be at most 366 days.",
 
 	"api.version.required": "Give the version you read (optimistic locking).",
 	"api.patch.empty":      "Give at least one member to change.",
@@ -298,6 +376,8 @@ var messages = map[string]string{
 	"api.cursor.invalid":   "Invalid cursor; pass back a next_cursor value unchanged.",
 	"api.time.invalid":     "Must be an RFC 3339 time, e.g. 2026-03-01T00:00:00+08:00.",
 	"api.time.order":       "Must be later than from.",
+	"api.date.invalid":     "Must be a date (YYYY-MM-DD) or an RFC 3339 time.",
+	"api.callback.done":    "This call-back is already done.",
 }
 
 // message is the English text of key with args filled in.

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
+	"text/template"
 	"time"
 )
 
@@ -25,6 +28,20 @@ type Config struct {
 	SecureCookies   bool
 	AutoMigrate     bool
 	ShutdownTimeout time.Duration
+	Notify          Notify
+}
+
+// Notify configures the delivery of notifications (internal/notify). A
+// channel without its address is not configured: its messages wait.
+type Notify struct {
+	SMTPAddr        string // host:port of the mail relay; "" = no email
+	SMTPFrom        string // the From address
+	SMTPUser        string // AUTH PLAIN user; "" = no AUTH
+	SMTPPassword    string
+	SMTPTLS         string // starttls (required), tls (implicit, port 465), none (a relay on loopback)
+	WebhookURL      string // the SMS/WeChat gateway; "" = no SMS
+	WebhookSecret   string // HMAC-SHA256 key of X-Linli-Signature
+	WebhookTemplate string // Go text/template of the text; "" = {{.Text}}
 }
 
 // Defaults are the values used when neither a flag nor the environment
@@ -39,6 +56,7 @@ func Defaults() Config {
 		IdleTimeout:     30 * time.Minute,
 		SessionLifetime: 12 * time.Hour,
 		ShutdownTimeout: 15 * time.Second,
+		Notify:          Notify{SMTPTLS: "starttls"},
 	}
 }
 
@@ -61,6 +79,15 @@ func (c *Config) RegisterServer(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool(getenv, "LINLI_SECURE_COOKIES", c.SecureCookies), "mark cookies Secure with the __Host- prefix and send HSTS; set when served over HTTPS (env LINLI_SECURE_COOKIES)")
 	fs.BoolVar(&c.AutoMigrate, "auto-migrate", envBool(getenv, "LINLI_AUTO_MIGRATE", c.AutoMigrate), "apply pending migrations at start instead of refusing to start (env LINLI_AUTO_MIGRATE)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "LINLI_SHUTDOWN_TIMEOUT", c.ShutdownTimeout), "how long SIGTERM waits for in-flight requests (env LINLI_SHUTDOWN_TIMEOUT)")
+	n := &c.Notify
+	fs.StringVar(&n.SMTPAddr, "smtp-addr", envOr(getenv, "LINLI_SMTP_ADDR", n.SMTPAddr), "mail relay host:port for email notifications; empty: email waits unsent (env LINLI_SMTP_ADDR)")
+	fs.StringVar(&n.SMTPFrom, "smtp-from", envOr(getenv, "LINLI_SMTP_FROM", n.SMTPFrom), "From address of notification emails (env LINLI_SMTP_FROM)")
+	fs.StringVar(&n.SMTPUser, "smtp-user", envOr(getenv, "LINLI_SMTP_USER", n.SMTPUser), "SMTP AUTH user, with the password in env LINLI_SMTP_PASSWORD (never a flag); empty: no AUTH (env LINLI_SMTP_USER)")
+	n.SMTPPassword = envOr(getenv, "LINLI_SMTP_PASSWORD", n.SMTPPassword) // environment only: a flag shows in ps
+	fs.StringVar(&n.SMTPTLS, "smtp-tls", envOr(getenv, "LINLI_SMTP_TLS", n.SMTPTLS), "starttls (required), tls (implicit TLS, port 465) or none (only for a relay on loopback) (env LINLI_SMTP_TLS)")
+	fs.StringVar(&n.WebhookURL, "webhook-url", envOr(getenv, "LINLI_WEBHOOK_URL", n.WebhookURL), "SMS/WeChat gateway URL that notifications are POSTed to, signed with the key in env LINLI_WEBHOOK_SECRET (never a flag); empty: SMS waits unsent (env LINLI_WEBHOOK_URL)")
+	n.WebhookSecret = envOr(getenv, "LINLI_WEBHOOK_SECRET", n.WebhookSecret) // environment only
+	fs.StringVar(&n.WebhookTemplate, "webhook-template", envOr(getenv, "LINLI_WEBHOOK_TEMPLATE", n.WebhookTemplate), "Go text/template of the SMS text, with .Text .TextEn .Number .Service .Due .Key; empty: {{.Text}} (env LINLI_WEBHOOK_TEMPLATE)")
 }
 
 // Validate checks the values.
@@ -85,13 +112,71 @@ func (c Config) Validate() error {
 	if c.IdleTimeout < time.Minute || c.SessionLifetime < c.IdleTimeout {
 		errs = append(errs, errors.New("--idle-timeout must be at least 1m and not longer than --session-lifetime"))
 	}
+	errs = append(errs, c.Notify.validate()...)
 	return errors.Join(errs...)
 }
 
-// String shows the configuration with the database password redacted.
+func (n Notify) validate() []error {
+	var errs []error
+	if n.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(n.SMTPAddr); err != nil {
+			errs = append(errs, fmt.Errorf("--smtp-addr %q: want host:port", n.SMTPAddr))
+		}
+		if _, err := mail.ParseAddress(n.SMTPFrom); err != nil {
+			errs = append(errs, errors.New("--smtp-from: want the address notification emails come from"))
+		}
+		switch n.SMTPTLS {
+		case "starttls", "tls", "none":
+		default:
+			errs = append(errs, fmt.Errorf("--smtp-tls %q: want starttls, tls or none", n.SMTPTLS))
+		}
+		if n.SMTPUser != "" && n.SMTPPassword == "" {
+			errs = append(errs, errors.New("--smtp-user is set but LINLI_SMTP_PASSWORD is empty"))
+		}
+	}
+	if n.WebhookURL != "" {
+		u, err := url.Parse(n.WebhookURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, errors.New("--webhook-url: want an http(s):// URL"))
+		}
+		if len(n.WebhookSecret) < 16 {
+			errs = append(errs, errors.New("--webhook-url is set: LINLI_WEBHOOK_SECRET must hold at least 16 characters (the signature key)"))
+		}
+	}
+	if n.WebhookTemplate != "" {
+		if _, err := template.New("sms").Parse(n.WebhookTemplate); err != nil {
+			errs = append(errs, fmt.Errorf("--webhook-template: %v", err))
+		}
+	}
+	return errs
+}
+
+// String shows the configuration with the database password, the SMTP
+// password, the webhook secret and the webhook URL's credentials and
+// query redacted.
 func (c Config) String() string {
-	return fmt.Sprintf("db=%s key-file=%s addr=%s log-level=%s password-profile=%s idle-timeout=%s session-lifetime=%s secure-cookies=%t auto-migrate=%t",
-		RedactURL(c.DB), c.KeyFile, c.Addr, c.LogLevel, c.PasswordProfile, c.IdleTimeout, c.SessionLifetime, c.SecureCookies, c.AutoMigrate)
+	return fmt.Sprintf("db=%s key-file=%s addr=%s log-level=%s password-profile=%s idle-timeout=%s session-lifetime=%s secure-cookies=%t auto-migrate=%t %s",
+		RedactURL(c.DB), c.KeyFile, c.Addr, c.LogLevel, c.PasswordProfile, c.IdleTimeout, c.SessionLifetime, c.SecureCookies, c.AutoMigrate, c.Notify)
+}
+
+// String shows the notification settings with the secrets redacted.
+func (n Notify) String() string {
+	secret := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return "xxxxx"
+	}
+	hook := ""
+	if u, err := url.Parse(n.WebhookURL); err == nil && n.WebhookURL != "" {
+		u.User, u.RawQuery, u.Fragment = nil, "", ""
+		hook = u.String()
+		if n.WebhookURL != hook {
+			hook += "?xxxxx"
+		}
+	}
+	return fmt.Sprintf("smtp-addr=%s smtp-from=%s smtp-user=%s smtp-password=%s smtp-tls=%s webhook-url=%s webhook-secret=%s",
+		n.SMTPAddr, n.SMTPFrom, n.SMTPUser, secret(n.SMTPPassword), n.SMTPTLS, hook, secret(n.WebhookSecret))
 }
 
 // RedactURL hides the password of a database URL.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/calendar"
 	"github.com/linli-org/linli/internal/store"
 )
 
@@ -52,9 +53,10 @@ func Logins() []Login {
 	return out
 }
 
-// Seed creates the demo district, its org units and accounts as the console
-// actor, then sets SeededKey. When SeededKey is already "1" it creates
-// nothing and returns the logins with seeded=false.
+// Seed creates the demo district, its org units and accounts, the service
+// catalogue and the responsibility map, and loads the built-in holiday
+// calendar (calendar.China) as the console actor, then sets SeededKey. When SeededKey is already "1" it creates nothing and
+// returns the logins with seeded=false.
 //
 // hashPassword turns DemoPassword into the value the store keeps (the
 // caller hashes and seals it); Seed calls it once and gives the result to
@@ -80,6 +82,7 @@ func Seed(ctx context.Context, s *store.Store, hashPassword func(pw string) (str
 	if err != nil {
 		return nil, false, fmt.Errorf("demo: hash password: %w", err)
 	}
+	defer quickWrites(ctx, s)()
 	sd, err := newSeeder(ctx, s)
 	if err != nil {
 		return nil, false, err
@@ -99,6 +102,19 @@ func Seed(ctx context.Context, s *store.Store, hashPassword func(pw string) (str
 		if err := sd.account(ctx, ac, hash); err != nil {
 			return nil, false, err
 		}
+	}
+	// The service catalogue and the responsibility map (services.go,
+	// routes.go).
+	if err := sd.catalogue(ctx); err != nil {
+		return nil, false, err
+	}
+	if err := sd.routeMap(ctx, tree); err != nil {
+		return nil, false, err
+	}
+	// The built-in holiday arrangements, for work-order deadlines; days
+	// already in the calendar are kept.
+	if _, err := s.LoadCalendarDays(ctx, sd.actor, calendar.China()); err != nil {
+		return nil, false, fmt.Errorf("demo: load the calendar: %w", err)
 	}
 	if err := s.SetSetting(ctx, sd.actor, SeededKey, "1"); err != nil {
 		return nil, false, fmt.Errorf("demo: set %s: %w", SeededKey, err)
@@ -175,7 +191,17 @@ func (sd *seeder) orgUnit(ctx context.Context, o orgPlan) error {
 	if _, ok := sd.orgs[k]; ok {
 		return nil
 	}
-	ou, err := sd.s.CreateOrgUnit(ctx, sd.actor, linli.OrgUnit{Name: o.Name, Kind: o.Kind, AreaID: a.ID})
+	var sup int64
+	if o.Supervisor != "" {
+		sa, ok := sd.areas[o.SupervisorArea]
+		if !ok {
+			return fmt.Errorf("demo: area %s of the supervisor of %s missing", o.SupervisorArea, o.Name)
+		}
+		if sup, ok = sd.orgs[orgKey{sa.ID, o.Supervisor}]; !ok {
+			return fmt.Errorf("demo: supervisor %s of %s missing", o.Supervisor, o.Name)
+		}
+	}
+	ou, err := sd.s.CreateOrgUnit(ctx, sd.actor, linli.OrgUnit{Name: o.Name, Kind: o.Kind, AreaID: a.ID, Email: o.Email, SupervisorID: sup})
 	if err != nil {
 		return fmt.Errorf("demo: create org unit %s: %w", o.Name, err)
 	}
@@ -240,4 +266,16 @@ func AreaByCode(ctx context.Context, s *store.Store, code string) (linli.Area, e
 		}
 	}
 	return linli.Area{}, fmt.Errorf("demo: area %s: %w", code, linli.ErrNotFound)
+}
+
+// Fresh reports whether the store holds no area yet: nothing has been
+// seeded, so seeding may stamp its records with an earlier time than the
+// present (the work-order history's start) and the audit record's times
+// still follow its sequence.
+func Fresh(ctx context.Context, s *store.Store) (bool, error) {
+	counts, err := s.AreaCounts(ctx, linli.ConsoleActor())
+	if err != nil {
+		return false, fmt.Errorf("demo: count areas: %w", err)
+	}
+	return len(counts) == 0, nil
 }

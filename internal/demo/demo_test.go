@@ -258,36 +258,64 @@ func TestSeedBuildsDistrict(t *testing.T) {
 	}
 
 	// Org units: departments and the centre at the district, one office per
-	// street, one committee per community, a property company in A.
+	// street, one committee per community, property companies in A and in
+	// some other communities (never B). Each but the centre has a
+	// supervisor: the centre for departments and street offices, the
+	// street office for committees and property companies.
 	orgs, err := s.OrgUnits(ctx, con)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
+	unitByID := map[int64]linli.OrgUnit{}
+	for _, o := range orgs {
+		unitByID[o.ID] = o
+	}
+	propertyInA := false
 	for _, o := range orgs {
 		kinds[o.Kind]++
 		ar := byID[o.AreaID]
+		sup := unitByID[o.SupervisorID]
 		switch o.Kind {
 		case "department", "district_office":
 			if ar.Level != linli.LevelDistrict {
 				t.Errorf("%s at %s", o.Name, ar.Level)
 			}
+			if o.Kind == "department" && sup.Kind != "district_office" {
+				t.Errorf("department %s supervised by %q", o.Name, sup.Name)
+			}
+			if o.Email == "" {
+				t.Errorf("%s has no mailbox", o.Name)
+			}
 		case "street_office":
 			if ar.Level != linli.LevelStreet || o.Name != ar.Name+"办事处" {
 				t.Errorf("street office %s at %s %s", o.Name, ar.Level, ar.Name)
+			}
+			if sup.Kind != "district_office" {
+				t.Errorf("street office %s supervised by %q", o.Name, sup.Name)
 			}
 		case "community_committee":
 			if ar.Level != linli.LevelCommunity || o.Name != ar.Name+"居民委员会" {
 				t.Errorf("committee %s at %s %s", o.Name, ar.Level, ar.Name)
 			}
+			if sup.Kind != "street_office" || sup.AreaID != ar.ParentID {
+				t.Errorf("committee %s supervised by %q", o.Name, sup.Name)
+			}
 		case "property_company":
-			if ar.ID != a.ID {
-				t.Errorf("property company %s in %s, want community A", o.Name, ar.Name)
+			if ar.Level != linli.LevelCommunity || ar.ID == b.ID {
+				t.Errorf("property company %s in %s %s", o.Name, ar.Level, ar.Name)
+			}
+			propertyInA = propertyInA || (ar.ID == a.ID && o.Name == demo.OrgPropertyA)
+			if sup.Kind != "street_office" || sup.AreaID != ar.ParentID {
+				t.Errorf("property company %s supervised by %q", o.Name, sup.Name)
 			}
 		}
 	}
+	if !propertyInA {
+		t.Errorf("no %s in community A", demo.OrgPropertyA)
+	}
 	want := map[string]int{
-		"department": 2, "district_office": 1, "property_company": 1,
+		"department": 11, "district_office": 1, "property_company": 8,
 		"street_office": counts[linli.LevelStreet], "community_committee": counts[linli.LevelCommunity],
 	}
 	for k, n := range want {

@@ -27,13 +27,50 @@ const (
 	GridA1Name     = "多福巷社区第1网格"
 )
 
-// Org unit names the accounts belong to.
+// Org unit names the accounts belong to, and the district departments a
+// service hall dispatches work orders to.
 const (
 	OrgCivilAffairs   = "东城区民政局"
 	OrgHumanResources = "东城区人社局"
 	OrgServiceCenter  = "东城区政务服务中心"
 	OrgPropertyA      = "北京东华物业管理有限公司"
+
+	OrgCityManagement = "东城区城市管理委员会"
+	OrgHousing        = "东城区住房和城乡建设委员会"
+	OrgHealth         = "东城区卫生健康委员会"
+	OrgEnvironment    = "东城区生态环境局"
+	OrgDisabled       = "东城区残疾人联合会"
+	OrgJustice        = "东城区司法局"
+	OrgEmergency      = "东城区应急管理局"
+	OrgFireRescue     = "东城区消防救援支队"
+	OrgMedicalSec     = "东城区医疗保障局"
 )
+
+// departments are the district departments with the short key of their
+// handler account and their mailbox (a reserved .example domain: the
+// demo never mails anyone).
+var departments = []struct{ Name, Key string }{
+	{OrgCivilAffairs, "mzj"}, {OrgHumanResources, "rsj"}, {OrgCityManagement, "cgw"}, {OrgHousing, "zjw"},
+	{OrgHealth, "wjw"}, {OrgEnvironment, "sthjj"}, {OrgDisabled, "cl"}, {OrgJustice, "sfj"},
+	{OrgEmergency, "yjj"}, {OrgFireRescue, "xfzd"}, {OrgMedicalSec, "ybj"},
+}
+
+// unitMailDomain is the domain of the demo units' mailboxes (RFC 2606).
+const unitMailDomain = "dongcheng.example"
+
+// propertyCompanies are the property companies (物业服务企业) of the
+// communities that have one in the demo; community A's is OrgPropertyA.
+// The key names the handler account.
+var propertyCompanies = []struct{ CommunityCode, Name, Key string }{
+	{CommunityACode, OrgPropertyA, "wy001001"},
+	{"110101001005", "北京金厂物业服务有限公司", "wy001005"},
+	{"110101002001", "北京隆福物业管理有限公司", "wy002001"},
+	{"110101003001", "北京交东物业服务有限公司", "wy003001"},
+	{"110101005001", "北京九道湾物业管理有限公司", "wy005001"},
+	{"110101006001", "北京东四物业服务有限公司", "wy006001"},
+	{"110101007001", "北京史家胡同物业管理有限公司", "wy007001"},
+	{"110101008001", "北京崇内物业服务有限公司", "wy008001"},
+}
 
 // streetPlan is one street (街道) of the demo district and its communities.
 type streetPlan struct {
@@ -125,31 +162,48 @@ func plan() []node {
 	return out
 }
 
-// orgPlan is one org unit, placed at the area with code AreaCode.
+// orgPlan is one org unit, placed at the area with code AreaCode. Its
+// supervisor (督办 goes there) is the unit named Supervisor at the area
+// with code SupervisorArea, planned before it.
 type orgPlan struct {
-	Name     string
-	Kind     string
-	AreaCode string
+	Name           string
+	Kind           string
+	AreaCode       string
+	Email          string
+	Supervisor     string
+	SupervisorArea string
 }
 
-// orgUnits returns the planned org units: the district's departments and
-// service centre, one office per street, one residents' committee per
-// community and a property company in community A.
+// orgUnits returns the planned org units, each after its supervisor: the
+// district's service centre (the district office, which supervises the
+// departments and the street offices), the district departments, one
+// office per street, one residents' committee per community (supervised
+// by its street office) and the property companies of some communities
+// (supervised by their street office too).
 func orgUnits(tree []node) []orgPlan {
-	out := []orgPlan{
-		{OrgCivilAffairs, "department", DistrictCode},
-		{OrgHumanResources, "department", DistrictCode},
-		{OrgServiceCenter, "district_office", DistrictCode},
+	out := []orgPlan{{Name: OrgServiceCenter, Kind: "district_office", AreaCode: DistrictCode, Email: "zwfw@" + unitMailDomain}}
+	for _, d := range departments {
+		out = append(out, orgPlan{Name: d.Name, Kind: "department", AreaCode: DistrictCode, Email: d.Key + "@" + unitMailDomain,
+			Supervisor: OrgServiceCenter, SupervisorArea: DistrictCode})
 	}
+	street := map[string]string{} // street code -> name
 	for _, n := range tree {
 		switch n.Level {
 		case linli.LevelStreet:
-			out = append(out, orgPlan{streetOffice(n.Name), "street_office", n.Code})
+			street[n.Code] = n.Name
+			out = append(out, orgPlan{Name: streetOffice(n.Name), Kind: "street_office", AreaCode: n.Code,
+				Email: "jd" + n.Code[6:9] + "@" + unitMailDomain, Supervisor: OrgServiceCenter, SupervisorArea: DistrictCode})
 		case linli.LevelCommunity:
-			out = append(out, orgPlan{committee(n.Name), "community_committee", n.Code})
+			out = append(out, orgPlan{Name: committee(n.Name), Kind: "community_committee", AreaCode: n.Code,
+				Supervisor: streetOffice(street[n.ParentCode]), SupervisorArea: n.ParentCode})
 		}
 	}
-	return append(out, orgPlan{OrgPropertyA, "property_company", CommunityACode})
+	for _, p := range propertyCompanies {
+		sc := p.CommunityCode[:9] + "000"
+		out = append(out, orgPlan{Name: p.Name, Kind: "property_company", AreaCode: p.CommunityCode,
+			Supervisor: streetOffice(street[sc]), SupervisorArea: sc})
+	}
+	return out
 }
 
 func streetOffice(street string) string { return street + "办事处" }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/codes"
 	"github.com/linli-org/linli/internal/demo"
 	"github.com/linli-org/linli/internal/seal"
 )
@@ -276,6 +277,9 @@ func TestPopulationRegistration(t *testing.T) {
 			}
 			if !strings.HasPrefix(p.IDNumber, r.Origin) || !slices.Contains(linli.MigrantReasons, r.Reason) || r.StayMonths <= 0 {
 				t.Errorf("migrant %d: %+v, ID %s", i, *r, p.IDNumber)
+			}
+			if o, ok := codes.LookupRegion(r.Origin); !ok || o.Former || o.Level != codes.LevelCounty {
+				t.Errorf("migrant %d: origin %q is not a GB/T 2260 county code in use", i, r.Origin)
 			}
 			if r.Expiry.Before(popDay.AddDate(0, 0, 31)) {
 				expiring++

@@ -3,6 +3,8 @@ package seal
 import (
 	"time"
 	"unicode/utf8"
+
+	"github.com/linli-org/linli/internal/codes"
 )
 
 // InputError is a validation failure of an ID number or credit code. Its
@@ -39,6 +41,21 @@ type IDInfo struct {
 	Province   string    // name of the province-level region, e.g. "北京"
 }
 
+// RegionName is the full name of the region that issued the number
+// ("四川省 成都市 锦江区") as far as the GB/T 2260 data knows its code: the
+// county when the code is in use or was in use since 2021, else the
+// prefecture or the province of its first digits. It is "" when the
+// number is not valid or is a foreign permanent resident card.
+func (i IDInfo) RegionName() string {
+	if len(i.Region) != 6 || i.Province == foreignResident {
+		return ""
+	}
+	if r, ok := codes.NearestRegion(i.Region); ok {
+		return r.FullName()
+	}
+	return ""
+}
+
 // provinces maps the first two digits of an ID number to the province-level
 // region. 71 is Taiwan as listed in GB/T 2260; 81, 82 and 83 are the
 // residence permits of Hong Kong, Macao and Taiwan residents.
@@ -59,6 +76,12 @@ const foreignResident = "外国人永久居留"
 // known region, and names it. Foreign permanent resident ID cards start
 // with 9: the 2017 cards with 91, the 2023 cards with 9 followed by the
 // code of the issuing province (so 91 to 96).
+//
+// Only the province is checked, on purpose: a number keeps the county code
+// of where it was first issued, and counties have been merged, renamed and
+// recoded ever since (崇文区 110103 became part of 东城区 in 2010), so a
+// check against the codes in use would refuse real people.
+// IDInfo.RegionName names the county when the code is known.
 func regionOK(id string) (string, bool) {
 	if name, ok := provinces[id[:2]]; ok {
 		return name, true

@@ -85,6 +85,33 @@ func TestValidateIDNumberValid(t *testing.T) {
 	}
 }
 
+// TestIDRegionName: only the province of an ID number is validated, so an
+// old number with a county code that no longer exists is accepted; its
+// issuing region is named as far as the code is known.
+func TestIDRegionName(t *testing.T) {
+	tests := []struct{ first17, want string }{
+		{"51010419800101001", "四川省 成都市 锦江区"},
+		{"33010319800101001", "浙江省 杭州市 下城区"}, // abolished in 2021, still named
+		{"11010319800101001", "北京市"},         // 崇文区, merged into 东城区 in 2010
+		{"44052418800101001", "广东省 汕头市"},     // 潮阳, recoded when it became a district
+		{"11999919800101001", "北京市"},         // no such county: the province only
+		{"81000019800101002", "香港特别行政区"},
+		{"91015619800101001", ""}, // a foreign permanent resident card
+	}
+	for _, tt := range tests {
+		info, err := ValidateIDNumber(withCheck(t, tt.first17), idNow)
+		if err != nil {
+			t.Fatalf("ValidateIDNumber(%s…) = %v", tt.first17, err)
+		}
+		if got := info.RegionName(); got != tt.want {
+			t.Errorf("RegionName(%s…) = %q, want %q", tt.first17, got, tt.want)
+		}
+	}
+	if got := (IDInfo{Normalized: "123"}).RegionName(); got != "" {
+		t.Errorf("RegionName of an invalid number = %q", got)
+	}
+}
+
 func TestValidateIDNumberInvalid(t *testing.T) {
 	tests := []struct {
 		name string

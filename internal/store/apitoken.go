@@ -110,7 +110,7 @@ func (s *Store) TokenActor(ctx context.Context, tokenHash string) (linli.Actor, 
 	var id int64
 	var name, role string
 	var revoked, lastUsed time.Time
-	err := s.queryRow(ctx, `SELECT id, name, role, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?`, tokenHash).Scan(&id, &name, &role, tm{&revoked}, tm{&lastUsed})
+	err := s.queryRowPrepared(ctx, `SELECT id, name, role, revoked_at, last_used_at FROM api_tokens WHERE token_hash = ?`, tokenHash).Scan(&id, &name, &role, tm{&revoked}, tm{&lastUsed})
 	if err != nil || !revoked.IsZero() {
 		return linli.Actor{}, linli.ErrUnauthorized
 	}

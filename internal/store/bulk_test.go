@@ -303,6 +303,11 @@ func TestBulkLoadRefusesBadInput(t *testing.T) {
 		bad := good
 		bad.IDNumber = "110105194912310021" // wrong check digit
 		worker := actorOn([]linli.Role{linli.RoleCommunityWorker}, tr.a)
+		migrant := good
+		migrant.RegType = linli.RegMigrant
+		origin := func(o string) *store.BulkMigrant {
+			return &store.BulkMigrant{MigrantInput: store.MigrantInput{ArrivalDate: time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC), Reason: "work", OriginRegion: o}}
+		}
 		for name, tc := range map[string]struct {
 			a linli.Actor
 			h store.BulkHousehold
@@ -312,6 +317,7 @@ func TestBulkLoadRefusesBadInput(t *testing.T) {
 			"grid out of scope": {worker, store.BulkHousehold{Kind: linli.HouseholdSingle, GridID: tr.gridB.ID, Members: []store.BulkPerson{{PersonInput: good}}}},
 			"unknown tag":       {con, store.BulkHousehold{Kind: linli.HouseholdSingle, GridID: tr.gridA.ID, Members: []store.BulkPerson{{PersonInput: good, Tags: []store.BulkTag{{Code: "nope"}}}}}},
 			"not a migrant":     {con, store.BulkHousehold{Kind: linli.HouseholdSingle, GridID: tr.gridA.ID, Members: []store.BulkPerson{{PersonInput: good, Migrant: &store.BulkMigrant{}}}}},
+			"unknown origin":    {con, store.BulkHousehold{Kind: linli.HouseholdSingle, GridID: tr.gridA.ID, Members: []store.BulkPerson{{PersonInput: migrant, Migrant: origin("999999")}}}},
 		} {
 			l, err := s.NewBulkLoader(ctx, tc.a, store.BulkOptions{})
 			if err != nil {
@@ -324,6 +330,20 @@ func TestBulkLoadRefusesBadInput(t *testing.T) {
 		}
 		if n := count(t, s, `SELECT COUNT(*) FROM persons`); n != 0 {
 			t.Errorf("persons = %d after refused loads", n)
+		}
+		// The same migrant with an origin given by name: stored as its code.
+		l, err := s.NewBulkLoader(ctx, con, store.BulkOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Add(store.BulkHousehold{Kind: linli.HouseholdSingle, GridID: tr.gridA.ID, Members: []store.BulkPerson{{PersonInput: migrant, Migrant: origin("成都市锦江区")}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM migrant_registrations WHERE origin_region = '510104'`); n != 1 {
+			t.Errorf("registrations from 510104 = %d", n)
 		}
 		if _, err := s.NewBulkLoader(ctx, actorOn([]linli.Role{linli.RoleResident}, tr.gridA), store.BulkOptions{}); !errors.Is(err, linli.ErrForbidden) {
 			t.Errorf("a resident may bulk load: %v", err)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/codes"
 )
 
 // Migrants (流动人口): residence registrations (居住登记) with arrival,
@@ -20,7 +21,7 @@ import (
 type MigrantInput struct {
 	ArrivalDate        time.Time
 	Reason             string // linli.MigrantReasons
-	OriginRegion       string // GB/T 2260 code or name of the place of origin
+	OriginRegion       string // place of origin: a GB/T 2260 code or a name that resolves to one (codes.ResolveRegion)
 	ExpectedStayMonths int
 	Landlord           string
 	Employer           string
@@ -36,7 +37,8 @@ type Migrant struct {
 	Path               string
 	ArrivalDate        time.Time
 	Reason             string
-	OriginRegion       string
+	OriginRegion       string // a GB/T 2260 code (free text in registrations from before codes were checked)
+	OriginName         string // the code's full name, "四川省 成都市 锦江区"; "" when OriginRegion is not a known code
 	ExpectedStayMonths int
 	Landlord           string
 	Employer           string
@@ -53,6 +55,7 @@ func scanMigrant(r scanner) (Migrant, error) {
 	var m Migrant
 	err := r.Scan(&m.ID, &m.PersonID, &m.Name, &m.GridID, &m.Path, dt{&m.ArrivalDate}, &m.Reason, &m.OriginRegion, &m.ExpectedStayMonths,
 		&m.Landlord, &m.Employer, tm{&m.RegisteredAt}, dt{&m.ExpiresAt}, tm{&m.RenewedAt}, tm{&m.EndedAt})
+	m.OriginName = codes.RegionName(m.OriginRegion)
 	return m, err
 }
 
@@ -192,6 +195,35 @@ func (s *Store) migrants(ctx context.Context, q string, args ...any) ([]Migrant,
 	return out, nil
 }
 
+// checkOrigin resolves the place of origin to its GB/T 2260 code: a known
+// code (a former one too: it may come from an old ID number), or a name of
+// a region in use. Empty stays empty.
+func checkOrigin(v *linli.ValidationError, origin *string) {
+	if *origin == "" {
+		return
+	}
+	r, err := codes.ResolveRegion(*origin)
+	var amb *codes.AmbiguousError
+	switch {
+	case err == nil:
+		*origin = r.Code
+	case errors.Is(err, codes.ErrUnknownCode):
+		v.Add("origin_region", "migrant.origin.unknown_code")
+	case errors.As(err, &amb):
+		names := make([]string, 0, len(amb.Candidates))
+		for i, c := range amb.Candidates {
+			if i == 5 {
+				names = append(names, "…")
+				break
+			}
+			names = append(names, c.FullName())
+		}
+		v.Add("origin_region", "migrant.origin.ambiguous", strings.Join(names, "、"))
+	default:
+		v.Add("origin_region", "migrant.origin.unknown_name")
+	}
+}
+
 // checkMigrant trims and validates a residence registration and returns its
 // expiry (a year after today when none is given).
 func checkMigrant(in *MigrantInput, today time.Time) (time.Time, error) {
@@ -208,7 +240,8 @@ func checkMigrant(in *MigrantInput, today time.Time) (time.Time, error) {
 	if in.ExpectedStayMonths < 0 || in.ExpectedStayMonths > 600 {
 		v.Add("expected_stay_months", "migrant.stay.invalid")
 	}
-	for f, x := range map[string]string{"origin_region": in.OriginRegion, "landlord": in.Landlord, "employer": in.Employer} {
+	checkOrigin(v, &in.OriginRegion)
+	for f, x := range map[string]string{"landlord": in.Landlord, "employer": in.Employer} {
 		if utf8.RuneCountInString(x) > 100 {
 			v.Add(f, "migrant.field.too_long", 100)
 		}

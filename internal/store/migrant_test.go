@@ -19,7 +19,7 @@ func TestMigrantsExpiring(t *testing.T) {
 		m2 := newPerson(t, s, ra.gw1, linli.PersonInput{Name: "黄二", IDNumber: idWith("51010219960101001"), RegType: linli.RegMigrant, GridID: tr.gridA.ID})
 		m3 := newPerson(t, s, ra.gw2, linli.PersonInput{Name: "黄三", IDNumber: idWith("51010219970101001"), RegType: linli.RegMigrant, GridID: tr.gridB.ID})
 		local := newPerson(t, s, ra.gw1, linli.PersonInput{Name: "本地", IDNumber: idWith("11010519970101001"), GridID: tr.gridA.ID})
-		in := store.MigrantInput{ArrivalDate: today.AddDate(0, -11, 0), Reason: "work", OriginRegion: "510102", ExpectedStayMonths: 24,
+		in := store.MigrantInput{ArrivalDate: today.AddDate(0, -11, 0), Reason: "work", OriginRegion: "510104", ExpectedStayMonths: 24,
 			Landlord: "房东甲", Employer: "某餐饮公司", ExpiresAt: today.AddDate(0, 0, 20)}
 		r1, err := s.RegisterMigrant(ctx, ra.gw1, m1.ID, in)
 		if err != nil {
@@ -61,6 +61,55 @@ func TestMigrantsExpiring(t *testing.T) {
 		list, _ = s.MigrantsExpiring(ctx, ra.gw1, 30)
 		if len(list) != 1 || list[0].PersonID != m2.ID {
 			t.Fatalf("45 days later: %+v", list)
+		}
+	})
+}
+
+// TestMigrantOrigin: the place of origin is stored as a GB/T 2260 code; a
+// name resolves to its code, an unknown code or name is a field error.
+func TestMigrantOrigin(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		tr := mustTree(t, s)
+		ra := registryActors(tr)
+		today := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+		m := newPerson(t, s, ra.gw1, linli.PersonInput{Name: "黄四", IDNumber: idWith("51010419950101001"), RegType: linli.RegMigrant, GridID: tr.gridA.ID})
+		in := store.MigrantInput{ArrivalDate: today.AddDate(0, -1, 0), Reason: "work", ExpectedStayMonths: 12}
+		for _, tt := range []struct{ origin, key string }{
+			{"999999", "migrant.origin.unknown_code"},
+			{"5101", "migrant.origin.unknown_code"},
+			{"火星", "migrant.origin.unknown_name"},
+			{"朝阳区", "migrant.origin.ambiguous"},
+		} {
+			in.OriginRegion = tt.origin
+			_, err := s.RegisterMigrant(ctx, ra.gw1, m.ID, in)
+			fieldErr(t, err, "origin_region", tt.key)
+		}
+		if got, err := s.Migrants(ctx, ra.gw1, m.ID); err != nil || len(got) != 0 {
+			t.Fatalf("refused registrations were stored: %+v, %v", got, err)
+		}
+		in.OriginRegion = " 成都市 锦江区 "
+		r, err := s.RegisterMigrant(ctx, ra.gw1, m.ID, in)
+		if err != nil || r.OriginRegion != "510104" || r.OriginName != "四川省 成都市 锦江区" {
+			t.Fatalf("RegisterMigrant(成都市 锦江区) = %+v, %v", r, err)
+		}
+		list, err := s.Migrants(ctx, ra.gw1, m.ID)
+		if err != nil || len(list) != 1 || list[0].OriginRegion != "510104" || list[0].OriginName != "四川省 成都市 锦江区" {
+			t.Fatalf("Migrants = %+v, %v", list, err)
+		}
+		// A code is kept as it is, a former one too (it may come from an
+		// old ID number); no origin stays empty.
+		for _, tt := range []struct{ id17, origin, code, name string }{
+			{"33010319960101001", "330103", "330103", "浙江省 杭州市 下城区"},
+			{"41010519970101001", "河南", "410000", "河南省"},
+			{"51010419980101001", "", "", ""},
+		} {
+			p := newPerson(t, s, ra.gw1, linli.PersonInput{Name: "黄" + tt.id17[:2], IDNumber: idWith(tt.id17), RegType: linli.RegMigrant, GridID: tr.gridA.ID})
+			in.OriginRegion = tt.origin
+			r, err := s.RegisterMigrant(ctx, ra.gw1, p.ID, in)
+			if err != nil || r.OriginRegion != tt.code || r.OriginName != tt.name {
+				t.Fatalf("RegisterMigrant(%q) = %q %q, %v", tt.origin, r.OriginRegion, r.OriginName, err)
+			}
 		}
 	})
 }

@@ -60,7 +60,14 @@ func personTerms(name, address string, phoneMasked []string) []string {
 			initials.WriteByte(s[0])
 		}
 		add("p" + full.String())
-		add("i" + initials.String())
+		// Initials and their prefixes of two letters or more ("zs" and
+		// "zsm" for 张少明): a query of initials is one exact term, read
+		// in the index's order.
+		ini := initials.String()
+		for k := 2; k < len(ini); k++ {
+			add("i" + ini[:k])
+		}
+		add("i" + ini)
 	}
 	for _, pm := range phoneMasked {
 		if len(pm) >= 4 && allDigitsStr(pm[len(pm)-4:]) {
@@ -191,9 +198,9 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 	var from string
 	var where []string
 	var args []any
-	// Text matched through person_terms: termCond on t, see searchTerms.
-	var termCond string
-	var termArgs []any
+	// Text matched through person_terms: one or two sources, see
+	// searchTerms.
+	var terms []termSource
 	text := strings.ReplaceAll(strings.TrimSpace(q.Text), " ", "")
 	lower := strings.ToLower(text)
 	pathCol := "p.path"
@@ -208,8 +215,7 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		where = append(where, `p.id_number_bidx = ? AND p.id_number_bidx <> ''`)
 		args = append(args, s.keys.BlindIndex("person.id_number", seal.NormalizeIDNumber(text)))
 	case len(text) == 4 && allDigitsStr(text):
-		from, termCond = `persons p`, `t.term = ?`
-		termArgs = append(termArgs, "t"+text)
+		from, terms = `persons p`, []termSource{{eq: "t" + text}}
 	case allDigitsStr(strings.TrimPrefix(linli.NormalizePhone(text), "+")) && len(text) >= 7:
 		if s.keys == nil {
 			return nil, errSearchNoKeys
@@ -218,8 +224,10 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		where = append(where, `ph.phone_bidx = ?`)
 		args = append(args, s.keys.BlindIndex("person.phone", linli.NormalizePhone(text)))
 	case allLetters(lower):
-		from, termCond = `persons p`, `((t.term >= ? AND t.term < ?) OR (t.term >= ? AND t.term < ?))`
-		termArgs = append(termArgs, "i"+lower, prefixUpper("i"+lower), "p"+lower, prefixUpper("p"+lower))
+		if len(lower) < 2 {
+			return nil, linli.Invalid("q", "person.search.too_short")
+		}
+		from, terms = `persons p`, []termSource{{eq: "i" + lower}, {lo: "p" + lower, hi: prefixUpper("p" + lower)}}
 	default:
 		n := normText(text)
 		if utf8.RuneCountInString(n) < 2 {
@@ -228,11 +236,10 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 		from = `persons p`
 		gs := bigrams(n)
 		if i := slices.IndexFunc(gs, addressTermOK); i >= 0 {
-			termCond = `t.term IN (?, ?)`
-			termArgs = append(termArgs, "n"+gs[i], "a"+gs[i])
+			terms = []termSource{{eq: "n" + gs[i]}, {eq: "a" + gs[i]}}
 		}
 		// With no distinctive bigram, the scope is scanned with LIKE.
-		if len(gs) > 1 || termCond == "" {
+		if len(gs) > 1 || terms == nil {
 			like := "%" + escapeLike(strings.TrimSpace(q.Text)) + "%"
 			where = append(where, `(p.name LIKE ? ESCAPE '\' OR p.address LIKE ? ESCAPE '\')`)
 			args = append(args, like, like)
@@ -284,8 +291,8 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 			args = append(args, q.TagCode)
 		}
 	}
-	if termCond != "" {
-		return s.searchTerms(ctx, sc, termCond, termArgs, where, args, q.AfterID, limit)
+	if terms != nil {
+		return s.searchTerms(ctx, sc, terms, where, args, q.AfterID, limit)
 	}
 	if q.AfterID > 0 {
 		where = append(where, `p.id > ?`)
@@ -308,66 +315,138 @@ func (s *Store) SearchPersons(ctx context.Context, a linli.Actor, q linli.Person
 	return out, rows.Err()
 }
 
-// searchTerms runs a text search through person_terms in two steps, so
-// that a frequent fragment costs an index-only scan rather than a person
-// lookup per match: the ids of matching terms in scope, in id order
-// (index-only), a chunk at a time; then the persons among them that pass
-// the other conditions (where, on p), until the page is full.
-func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, termCond string, termArgs []any, where []string, args []any,
+// termSource is one term (eq) or a range of terms [lo, hi) of a search.
+type termSource struct{ eq, lo, hi string }
+
+// termKey is a row of person_terms in the index's order after the term:
+// the person's grid path, then the person.
+type termKey struct {
+	path string
+	id   int64
+}
+
+func (a termKey) less(b termKey) bool { return a.path < b.path || (a.path == b.path && a.id < b.id) }
+
+// searchTerms runs a text search through person_terms. Results come grid
+// by grid (by path, then id): for one term that is the order of the
+// index (term, path, person_id), so a page costs a short index-only range
+// however many people in the scope match — a common name fragment in a
+// whole district reads 4 rows per result, not every match. Each source
+// (the name and the address bigram; initials and full pinyin) is read in
+// chunks and merged here; the persons of a chunk that pass the other
+// conditions (where, on p) fill the page. A range of terms (a full-pinyin
+// prefix) is sorted by the database, at the cost of its matches.
+//
+// The cursor is the id of the last person of the previous page; its path
+// places it in this order.
+func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSource, where []string, args []any,
 	after int64, limit int) ([]linli.Person, error) {
 	cond, cargs := scopeCond("t.path", sc)
+	var cur termKey
+	if after > 0 {
+		if err := s.queryRow(ctx, `SELECT path FROM persons WHERE id = ?`, after).Scan(&cur.path); err != nil {
+			return nil, s.mapErr(err)
+		}
+		cur.id = after
+	}
+	// read returns up to n keys of one source after k, in order, and
+	// whether the source may hold more.
+	read := func(src termSource, k termKey, n int) ([]termKey, bool, error) {
+		tc, targs := `t.term = ?`, []any{src.eq}
+		if src.eq == "" {
+			tc, targs = `t.term >= ? AND t.term < ?`, []any{src.lo, src.hi}
+		}
+		q := `SELECT t.path, t.person_id FROM person_terms t WHERE ` + tc + ` AND ` + cond +
+			` AND (t.path > ? OR (t.path = ? AND t.person_id > ?)) ORDER BY t.path, t.person_id LIMIT ?`
+		rows, err := s.query(ctx, q, append(append(targs, cargs...), k.path, k.path, k.id, n)...)
+		if err != nil {
+			return nil, false, s.mapErr(err)
+		}
+		defer rows.Close()
+		var out []termKey
+		for rows.Next() {
+			var x termKey
+			if err := rows.Scan(&x.path, &x.id); err != nil {
+				return nil, false, err
+			}
+			out = append(out, x)
+		}
+		return out, len(out) == n, rows.Err()
+	}
 	var out []linli.Person
 	for chunk := 4 * limit; ; chunk = min(4*chunk, 1000) {
-		// "+t.person_id" keeps the planner on the term key: walking
-		// person_terms_person in id order would scan the whole table for
-		// a rare term.
-		cq := `SELECT t.person_id FROM person_terms t WHERE ` + termCond + ` AND ` + cond + ` AND +t.person_id > ? ORDER BY +t.person_id LIMIT ?`
-		rows, err := s.query(ctx, cq, append(append(append([]any{}, termArgs...), cargs...), after, chunk)...)
-		if err != nil {
-			return nil, s.mapErr(err)
-		}
-		var ids []any
-		n := 0
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+		// Merge the sources up to the first key any of them may not have
+		// reached yet.
+		var keys []termKey
+		var edge termKey
+		bounded := false
+		for _, src := range terms {
+			ks, more, err := read(src, cur, chunk)
+			if err != nil {
 				return nil, err
 			}
-			n++
-			if id != after { // a person matching two terms comes twice
-				ids = append(ids, id)
-				after = id
+			keys = append(keys, ks...)
+			if more && (!bounded || ks[len(ks)-1].less(edge)) {
+				edge, bounded = ks[len(ks)-1], true
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, s.mapErr(err)
+		slices.SortFunc(keys, func(a, b termKey) int {
+			if a.less(b) {
+				return -1
+			}
+			if b.less(a) {
+				return 1
+			}
+			return 0
+		})
+		var ids []any
+		var order []termKey
+		for _, k := range keys {
+			if bounded && edge.less(k) {
+				break
+			}
+			if len(order) > 0 && order[len(order)-1] == k {
+				continue // a person matching both sources
+			}
+			order = append(order, k)
+			ids = append(ids, k.id)
 		}
 		if len(ids) == 0 {
 			return out, nil
 		}
 		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(ids)-1) + `)`}, where...)
-		pq := fmt.Sprintf(`SELECT %s FROM persons p WHERE %s ORDER BY p.id LIMIT %d`, personListCols, strings.Join(w, " AND "), limit-len(out))
+		pq := fmt.Sprintf(`SELECT %s FROM persons p WHERE %s`, personListCols, strings.Join(w, " AND "))
 		prow, err := s.query(ctx, pq, append(ids, args...)...)
 		if err != nil {
 			return nil, s.mapErr(err)
 		}
+		found := map[int64]linli.Person{}
 		for prow.Next() {
 			p, err := scanPersonRow(prow)
 			if err != nil {
 				prow.Close()
 				return nil, err
 			}
-			out = append(out, p)
+			found[p.ID] = p
 		}
 		prow.Close()
 		if err := prow.Err(); err != nil {
 			return nil, s.mapErr(err)
 		}
-		if len(out) >= limit || n < chunk {
+		for _, k := range order {
+			p, ok := found[k.id]
+			if !ok || p.Path != k.path {
+				continue // filtered out, or moved since its terms were written
+			}
+			out = append(out, p)
+			if len(out) == limit {
+				return out, nil
+			}
+		}
+		if !bounded {
 			return out, nil
 		}
+		cur = order[len(order)-1]
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linli-org/linli"
 	"github.com/linli-org/linli/internal/store"
@@ -97,6 +98,74 @@ func TestSearchPersons(t *testing.T) {
 		old, err := s.SearchPersons(ctx, con, linli.PersonQuery{AgeMin: 60, AgeMax: 100})
 		if err != nil || len(old) != 1 || old[0].ID != zsm.ID {
 			t.Fatalf("SearchPersons(age 60–100) = %v, %v", old, err)
+		}
+	})
+}
+
+// A term search pages grid by grid (path, then id) with the last
+// person's id as the cursor: every match once, in that order, in the
+// actor's scope only; the same for initials and their prefixes.
+func TestSearchPagesByGrid(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		tr := mustTree(t, s)
+		con := linli.ConsoleActor()
+		// Alternate grids so that id order and grid order differ.
+		var want []string
+		var inA []string
+		for i, g := range []linli.Area{tr.gridB, tr.gridA, tr.gridB, tr.gridA, tr.gridB} {
+			name := "欧阳" + []string{"一", "二", "三", "四", "五"}[i]
+			in := linli.PersonInput{Name: name, IDType: linli.IDNone, RegType: linli.RegRegistered, GridID: g.ID, Source: linli.SourceWorker,
+				Address: "幸福里小区", BirthDate: time.Date(1980, 1, i+1, 0, 0, 0, 0, time.UTC)}
+			if _, err := s.CreatePerson(ctx, con, in); err != nil {
+				t.Fatal(err)
+			}
+			if g.ID == tr.gridA.ID {
+				inA = append(inA, name)
+			}
+		}
+		first, second := tr.gridA, tr.gridB
+		if second.Path < first.Path {
+			first, second = second, first
+		}
+		for _, g := range []linli.Area{first, second} {
+			for i, gg := range []linli.Area{tr.gridB, tr.gridA, tr.gridB, tr.gridA, tr.gridB} {
+				if gg.ID == g.ID {
+					want = append(want, "欧阳"+[]string{"一", "二", "三", "四", "五"}[i])
+				}
+			}
+		}
+		for _, text := range []string{"欧阳", "oy", "ouyang"} {
+			var got []string
+			after := int64(0)
+			for range 10 {
+				page, err := s.SearchPersons(ctx, con, linli.PersonQuery{Text: text, Limit: 2, AfterID: after})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				for _, p := range page {
+					got = append(got, p.Name)
+				}
+				after = page[len(page)-1].ID
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("SearchPersons(%q) pages = %v, want %v", text, got, want)
+			}
+		}
+		if page, err := s.SearchPersons(ctx, con, linli.PersonQuery{Text: "oye"}); err != nil || len(page) != 1 || page[0].Name != "欧阳二" {
+			t.Errorf("SearchPersons(oye) = %v, %v; want 欧阳二 alone", page, err)
+		}
+		worker := actorOn([]linli.Role{linli.RoleCommunityWorker}, tr.a)
+		page, err := s.SearchPersons(ctx, worker, linli.PersonQuery{Text: "欧阳", Limit: 20})
+		var got []string
+		for _, p := range page {
+			got = append(got, p.Name)
+		}
+		if err != nil || strings.Join(got, ",") != strings.Join(inA, ",") {
+			t.Errorf("SearchPersons as community A = %v, %v; want %v", got, err, inA)
 		}
 	})
 }

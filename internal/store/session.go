@@ -246,7 +246,11 @@ func actorFromLists(userID int64, username, roles, scope string) (linli.Actor, e
 
 func (s *Store) scopeOf(ctx context.Context, q string, id int64) (linli.Scope, error) {
 	var sc linli.Scope
-	rows, err := s.query(ctx, q, id)
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return sc, s.mapErr(err)
+	}
+	rows, err := st.QueryContext(ctx, id)
 	if err != nil {
 		return sc, s.mapErr(err)
 	}

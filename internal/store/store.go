@@ -40,6 +40,9 @@ type Store struct {
 	sessOnce sync.Once
 	sessStmt *sql.Stmt
 	sessErr  error
+	cal      calCache // the working calendar (see workCalendar)
+	svc      svcCache // catalogue entries (see serviceByID)
+	rstmts   sync.Map // query → *sql.Stmt on the reader pool (see prepared)
 }
 
 // Options tune a store.
@@ -124,6 +127,7 @@ func (s *Store) Close() error {
 		s.sessStmt.Close()
 	}
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	s.rstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := s.db.Close()
 	if s.rdb != s.db {
 		if e := s.rdb.Close(); err == nil {
@@ -363,6 +367,34 @@ func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) err
 		f()
 	}
 	return nil
+}
+
+// prepared returns a statement prepared once on the reader pool, for the
+// fixed query texts of hot read paths (an API token's actor, an order by
+// id): parsing them was a seventh of an API request. Only constant texts
+// go here, so the cache stays small.
+func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if v, ok := s.rstmts.Load(q); ok {
+		return v.(*sql.Stmt), nil
+	}
+	st, err := s.rdb.PrepareContext(ctx, s.d.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := s.rstmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRowPrepared is queryRow through prepared.
+func (s *Store) queryRowPrepared(ctx context.Context, q string, args ...any) scanner {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return rowErr{err}
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

@@ -83,9 +83,11 @@ func scanTag(r scanner, extra ...any) (Tag, error) {
 	return t, nil
 }
 
-// Tags lists the catalogue; restricted tags only for restricted.read.
+// Tags lists the catalogue, retired tags included; restricted tags only
+// for restricted.read and for the catalogue's administrators (tag.admin),
+// to whom it is configuration: they see no people and no counts.
 func (s *Store) Tags(ctx context.Context, a linli.Actor) ([]Tag, error) {
-	if !a.Can(linli.PermPersonRead) {
+	if !a.Can(linli.PermPersonRead) && !a.Can(linli.PermTagAdmin) {
 		return nil, linli.ErrNotFound
 	}
 	rows, err := s.query(ctx, `SELECT `+tagCols+` FROM tags t ORDER BY t.id`)
@@ -99,7 +101,7 @@ func (s *Store) Tags(ctx context.Context, a linli.Actor) ([]Tag, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.Class == linli.TagRestricted && !a.Can(linli.PermRestrictedRead) {
+		if !catalogueShows(a, t) {
 			continue
 		}
 		out = append(out, t)
@@ -125,9 +127,11 @@ func (s *Store) tagClasses(ctx context.Context) (map[string]string, error) {
 	return m, rows.Err()
 }
 
-// tagByCode loads a live tag the actor may see; others are ErrNotFound.
+// tagByCode loads a tag the actor may see, retired or not (a retired
+// tag's existing person tags can still be ended and revealed; AddTag
+// refuses it); others are ErrNotFound.
 func (tx *Tx) tagByCode(a linli.Actor, code string) (Tag, error) {
-	t, err := scanTag(tx.queryRow(`SELECT `+tagCols+` FROM tags t WHERE t.code = ? AND t.retired_at IS NULL`, strings.TrimSpace(code)))
+	t, err := scanTag(tx.queryRow(`SELECT `+tagCols+` FROM tags t WHERE t.code = ?`, strings.TrimSpace(code)))
 	if err != nil {
 		return t, err
 	}
@@ -140,8 +144,9 @@ func (tx *Tx) tagByCode(a linli.Actor, code string) (Tag, error) {
 // AddTag puts a tag on a living person of the actor's scope from since
 // (today when zero). Sensitive tags need sensitive.read, restricted ones
 // restricted.read (otherwise the tag does not exist: ErrNotFound).
-// Attributes must be among the tag's; those of sensitive and restricted
-// tags are sealed, and the history shows them masked.
+// A retired tag is refused (tag.code.retired on the code). Attributes must be
+// among the tag's; those of sensitive and restricted tags are sealed, and
+// the history shows them masked.
 func (s *Store) AddTag(ctx context.Context, a linli.Actor, personID int64, code string, attrs map[string]string, since time.Time, source, note string) (PersonTag, error) {
 	if !a.Can(linli.PermPersonWrite) {
 		return PersonTag{}, linli.ErrForbidden
@@ -158,6 +163,9 @@ func (s *Store) AddTag(ctx context.Context, a linli.Actor, personID int64, code 
 		t, err := tx.tagByCode(a, code)
 		if err != nil {
 			return err
+		}
+		if t.Retired {
+			return linli.Invalid("code", "tag.code.retired")
 		}
 		p, err := tx.person(a, personID)
 		if err != nil {

@@ -509,7 +509,8 @@ func (s *Store) UnlockUser(ctx context.Context, a linli.Actor, id int64) error {
 // OrgUnits lists the org units whose area is in the actor's scope.
 func (s *Store) OrgUnits(ctx context.Context, a linli.Actor) ([]linli.OrgUnit, error) {
 	cond, args := scopeCond("a.path", a.Scope)
-	rows, err := s.query(ctx, `SELECT o.id, o.name, o.kind, o.area_id FROM org_units o JOIN areas a ON a.id = o.area_id WHERE `+cond+` ORDER BY a.path, o.name`, args...)
+	rows, err := s.query(ctx, `SELECT o.id, o.name, o.kind, o.area_id, o.email, COALESCE(o.supervisor_id, 0) FROM org_units o
+		JOIN areas a ON a.id = o.area_id WHERE `+cond+` ORDER BY a.path, o.name`, args...)
 	if err != nil {
 		return nil, s.mapErr(err)
 	}
@@ -517,7 +518,7 @@ func (s *Store) OrgUnits(ctx context.Context, a linli.Actor) ([]linli.OrgUnit, e
 	var out []linli.OrgUnit
 	for rows.Next() {
 		var o linli.OrgUnit
-		if err := rows.Scan(&o.ID, &o.Name, &o.Kind, &o.AreaID); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Kind, &o.AreaID, &o.Email, &o.SupervisorID); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
@@ -530,7 +531,7 @@ func (s *Store) CreateOrgUnit(ctx context.Context, a linli.Actor, o linli.OrgUni
 	if !a.Can(linli.PermUserManage) {
 		return o, linli.ErrForbidden
 	}
-	o.Name = strings.TrimSpace(o.Name)
+	o.Name, o.Email = strings.TrimSpace(o.Name), strings.TrimSpace(o.Email)
 	err := s.write(ctx, func(tx *Tx) error {
 		v := &linli.ValidationError{}
 		if o.Name == "" {
@@ -546,10 +547,20 @@ func (s *Store) CreateOrgUnit(ctx context.Context, a linli.Actor, o linli.OrgUni
 		if _, err := tx.area(a, o.AreaID); err != nil {
 			v.Add("area", "orgunit.area.not_found")
 		}
+		if o.Email != "" && (!strings.Contains(o.Email, "@") || len(o.Email) > 200) {
+			v.Add("email", "orgunit.email.invalid")
+		}
+		if o.SupervisorID != 0 {
+			var one int
+			if err := tx.queryRow(`SELECT 1 FROM org_units WHERE id = ?`, o.SupervisorID).Scan(&one); err != nil {
+				v.Add("supervisor", "orgunit.supervisor.not_found")
+			}
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
-		id, err := tx.insert(`INSERT INTO org_units (name, kind, area_id, created_at) VALUES (?, ?, ?, ?)`, o.Name, o.Kind, o.AreaID, tx.s.d.t(tx.now))
+		id, err := tx.insert(`INSERT INTO org_units (name, kind, area_id, email, supervisor_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			o.Name, o.Kind, o.AreaID, o.Email, nullInt(o.SupervisorID), tx.s.d.t(tx.now))
 		if err != nil {
 			if errors.Is(tx.s.mapErr(err), linli.ErrConflict) {
 				return linli.Invalid("name", "orgunit.name.taken")

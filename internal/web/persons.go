@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,20 @@ var codeSets = map[string][]string{
 // tagAttrNames are the attribute names of the built-in catalogue, offered
 // as inputs of the add-tag form.
 var tagAttrNames = []string{"type", "level", "category", "disease"}
+
+// tagAttrInputs are the inputs of the add-tag form: the built-in attribute
+// names, then those that administrators gave the tags of the catalogue.
+func tagAttrInputs(tags []store.Tag) []string {
+	out := append([]string{}, tagAttrNames...)
+	for _, t := range tags {
+		for _, k := range t.Attrs {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
 
 // RegPage is the layout data of the registry pages, with helpers for coded
 // values and dates.
@@ -478,15 +493,19 @@ type PersonShowPage struct {
 	Migrants  []store.Migrant
 	History   []store.Change
 	IDNumber  RevealField
+	IDRegion  string // GB/T 2260 name of where the ID number was issued, as far as the page may show it
 	Phone     RevealField
 	CanWrite  bool
 	Living    bool
 	AddTags   []store.Tag
 	TagAttrs  []string
 	Grids     []AreaOption
-	Forms     map[string]Form // by form name: tag, move_out, death, move, household
+	Forms     map[string]Form // by form name: tag, move_out, death, move, household, migrant
 	Error     string
 	Today     string
+	// The residence registration form (migrants.go).
+	CanRegisterMigrant bool
+	RegionOptions      []string
 }
 
 // personForms carries re-rendered forms and a revealed value into the
@@ -512,7 +531,7 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, id int64, pf
 	p.Path = "/persons/" + strconv.FormatInt(id, 10) // the language switch returns here, not to a POST
 	pg := PersonShowPage{RegPage: p, Person: pr, CanWrite: a.Can(linli.PermPersonWrite), Living: pr.Status == linli.StatusLiving,
 		Forms: map[string]Form{}, Error: pf.err, TagAttrs: tagAttrNames, Today: time.Now().In(shanghai).Format("2006-01-02")}
-	for _, n := range []string{"tag", "move_out", "death", "move", "household"} {
+	for _, n := range []string{"tag", "move_out", "death", "move", "household", "migrant"} {
 		pg.Forms[n] = newForm()
 	}
 	pg.Forms["move"].Values["grid"] = strconv.FormatInt(pr.GridID, 10)
@@ -575,6 +594,7 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, id int64, pf
 	if pg.Migrants, err = s.st.Migrants(ctx, a, id); err != nil {
 		return err
 	}
+	fillMigrantParts(&pg, pf.field, pf.value)
 	if pg.History, err = s.st.PersonHistory(ctx, a, id); err != nil {
 		return err
 	}
@@ -582,6 +602,7 @@ func (s *Server) showPerson(w http.ResponseWriter, r *http.Request, id int64, pf
 		if pg.AddTags, err = s.visibleTags(r); err != nil {
 			return err
 		}
+		pg.TagAttrs = tagAttrInputs(pg.AddTags)
 		if pg.Grids, err = s.gridOptions(r, p.Page, regAtoi(pg.Forms["move"].Values["grid"])); err != nil {
 			return err
 		}
@@ -654,8 +675,13 @@ func regDateField(p Page, f Form, name string) time.Time {
 }
 
 func (s *Server) personTagAdd(w http.ResponseWriter, r *http.Request) error {
+	tags, err := s.visibleTags(r)
+	if err != nil {
+		return err
+	}
+	names := tagAttrInputs(tags)
 	fields := []string{"code", "since", "note"}
-	for _, k := range tagAttrNames {
+	for _, k := range names {
 		fields = append(fields, "attr_"+k)
 	}
 	return s.personAction(w, r, "tag", fields, "personpage.tag.added", func(a linli.Actor, id int64, f Form, p Page) error {
@@ -667,7 +693,7 @@ func (s *Server) personTagAdd(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		attrs := map[string]string{}
-		for _, k := range tagAttrNames {
+		for _, k := range names {
 			if v := f.Values["attr_"+k]; v != "" {
 				attrs[k] = v
 			}
@@ -744,44 +770,4 @@ func (s *Server) migrantList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "migrants.html", MigrantsPage{RegPage: s.regPage(r, "migrants.title"), Expiring: ms, Days: days})
-}
-
-// TagsPage is the tag catalogue with the counts in the actor's scope.
-type TagsPage struct {
-	RegPage
-	Tags []TagCatalogRow
-}
-
-// TagCatalogRow is a tag with its count.
-type TagCatalogRow struct {
-	store.Tag
-	Count      int
-	Suppressed bool
-	Counted    bool
-}
-
-func (s *Server) tagList(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a := actor(r)
-	tags, err := s.st.Tags(ctx, a)
-	if err != nil {
-		return err
-	}
-	counts, err := s.st.CountByTag(ctx, a, 0)
-	if err != nil {
-		return err
-	}
-	byID := map[int64]store.TagCount{}
-	for _, c := range counts {
-		byID[c.Tag.ID] = c
-	}
-	pg := TagsPage{RegPage: s.regPage(r, "tags.title")}
-	for _, t := range tags {
-		row := TagCatalogRow{Tag: t}
-		if c, ok := byID[t.ID]; ok {
-			row.Count, row.Suppressed, row.Counted = c.Count, c.Suppressed, true
-		}
-		pg.Tags = append(pg.Tags, row)
-	}
-	return s.render(w, r, http.StatusOK, "tags.html", pg)
 }

@@ -35,6 +35,7 @@ type Page struct {
 	Flash   string
 	Path    string
 	Assets  map[string]string // logical name → content-hashed URL
+	Unread  string            // the viewer's unread notices for the header ("" for none, "99+" at the cap)
 	p       locale.Printer
 }
 
@@ -79,6 +80,9 @@ func (s *Server) page(r *http.Request, titleKey string) Page {
 	p.Title = p.T(titleKey)
 	if a, ok := linli.ActorFrom(r.Context()); ok {
 		p.Actor = &a
+		if n, err := s.st.UnreadNotices(r.Context(), a); err == nil && n > 0 {
+			p.Unread = unreadLabel(n)
+		}
 	}
 	if c, err := r.Cookie("elderly"); err == nil && c.Value == "1" {
 		p.Elderly = true

@@ -67,7 +67,7 @@ func (s *Server) routes() {
 	s.handle("GET /exports/{job}", loggedIn, linli.PermPersonRead, s.personExportJob)
 	s.handle("GET /exports/{job}/file", loggedIn, linli.PermPersonRead, s.personExportFile)
 
-	// The registry's pages (persons.go, households.go, buildings.go, reveal.go).
+	// The registry's pages (persons.go, households.go, buildings.go, reveal.go, migrants.go).
 	s.handle("GET /persons", loggedIn, linli.PermPersonRead, s.personList)
 	s.handle("GET /persons/new", loggedIn, linli.PermPersonWrite, s.personNew)
 	s.handle("POST /persons", loggedIn, linli.PermPersonWrite, s.personCreate)
@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	s.handle("POST /persons/{id}/move-out", loggedIn, linli.PermPersonWrite, s.personMoveOut)
 	s.handle("POST /persons/{id}/death", loggedIn, linli.PermPersonWrite, s.personDeath)
 	s.handle("POST /persons/{id}/move", loggedIn, linli.PermPersonWrite, s.personMove)
+	s.handle("POST /persons/{id}/migrants", loggedIn, linli.PermPersonWrite, s.personMigrantRegister)
 	s.handle("POST /households", loggedIn, linli.PermPersonWrite, s.householdCreate)
 	s.handle("GET /households/{id}", loggedIn, linli.PermPersonRead, s.householdShow)
 	s.handle("POST /households/{id}/members", loggedIn, linli.PermPersonWrite, s.householdAddMember)
@@ -91,6 +92,62 @@ func (s *Server) routes() {
 	s.handle("GET /buildings/{id}", loggedIn, linli.PermPersonRead, s.buildingShow)
 	s.handle("GET /migrants", loggedIn, linli.PermPersonRead, s.migrantList)
 	s.handle("GET /tags", loggedIn, linli.PermPersonRead, s.tagList)
+	s.handle("POST /tags", loggedIn, linli.PermTagAdmin, s.tagCreate)
+	s.handle("POST /tags/{code}", loggedIn, linli.PermTagAdmin, s.tagUpdate)
+	s.handle("POST /tags/{code}/retire", loggedIn, linli.PermTagAdmin, s.tagRetire)
+	s.handle("POST /tags/{code}/unretire", loggedIn, linli.PermTagAdmin, s.tagUnretire)
+
+	// The working calendar of work-order deadlines (calendar.go).
+	s.handle("GET /admin/calendar", loggedIn, linli.PermServiceAdmin, s.calendarAdmin)
+	s.handle("POST /admin/calendar", loggedIn, linli.PermServiceAdmin, s.calendarSet)
+	s.handle("POST /admin/calendar/load", loggedIn, linli.PermServiceAdmin, s.calendarLoad)
+	s.handle("POST /admin/calendar/hours", loggedIn, linli.PermServiceAdmin, s.calendarHours)
+	s.handle("POST /admin/calendar/{date}/delete", loggedIn, linli.PermServiceAdmin, s.calendarDelete)
+
+	// Work orders, staff side (wo_staff*.go): intake at the counter and
+	// the hotline, the order page and its actions, queues, the overdue
+	// board, call-backs, the catalogue and the map, and the KPIs.
+	s.handle("GET /wo/intake", loggedIn, linli.PermWOIntake, s.woIntake)
+	s.handle("POST /wo/intake", loggedIn, linli.PermWOIntake, s.woIntakeCreate)
+	s.handle("GET /wo/hotline", loggedIn, linli.PermWOIntake, s.woHotline)
+	s.handle("POST /wo/hotline", loggedIn, linli.PermWOIntake, s.woHotlineCreate)
+	s.handle("GET /wo/queue", loggedIn, linli.PermWORead, s.woQueue)
+	s.handle("GET /wo/overdue", loggedIn, linli.PermWOSupervise, s.woOverdue)
+	s.handle("GET /wo/callbacks", loggedIn, linli.PermWOIntake, s.woCallbacks)
+	s.handle("POST /wo/callbacks/{id}/done", loggedIn, linli.PermWOIntake, s.woCallbackDone)
+	s.handle("GET /wo/{id}", loggedIn, linli.PermWORead, s.woShow)
+	s.handle("POST /wo/{id}/act", loggedIn, linli.PermWORead, s.woAct)
+	s.handle("GET /admin/services", loggedIn, linli.PermServiceAdmin, s.woServices)
+	s.handle("GET /admin/services/new", loggedIn, linli.PermServiceAdmin, s.woServiceNew)
+	s.handle("POST /admin/services", loggedIn, linli.PermServiceAdmin, s.woServiceCreate)
+	s.handle("GET /admin/services/{code}", loggedIn, linli.PermServiceAdmin, s.woServiceEdit)
+	s.handle("POST /admin/services/{code}", loggedIn, linli.PermServiceAdmin, s.woServiceUpdate)
+	s.handle("POST /admin/services/{code}/retire", loggedIn, linli.PermServiceAdmin, s.woServiceRetire)
+	s.handle("GET /admin/routes", loggedIn, linli.PermServiceAdmin, s.woRoutes)
+	s.handle("POST /admin/routes", loggedIn, linli.PermServiceAdmin, s.woRouteSet)
+	s.handle("POST /admin/routes/{id}/delete", loggedIn, linli.PermServiceAdmin, s.woRouteDelete)
+	s.handle("GET /kpi", loggedIn, linli.PermKPIRead, s.woKPI)
+	s.handle("GET /kpi.xlsx", loggedIn, linli.PermKPIRead, s.woKPIExport)
+
+	// Notifications (notices.go): one's own in-app notices, and the
+	// delivery outbox for the system administrator.
+	s.handle("GET /notices", loggedIn, "", s.noticeList)
+	s.handle("POST /notices/read-all", loggedIn, "", s.noticeReadAll)
+	s.handle("POST /notices/{id}/read", loggedIn, "", s.noticeRead)
+	s.handle("GET /admin/outbox", loggedIn, linli.PermSettingsManage, s.outboxAdmin)
+	s.handle("POST /admin/outbox/{id}/retry", loggedIn, linli.PermSettingsManage, s.outboxRetry)
+
+	// The residents' side (services.go, requests.go, attachments.go): the
+	// public catalogue, the request form, one's own requests; the photos
+	// of orders for whoever may see them.
+	s.handle("GET /services", public, "", s.resServices)
+	s.handle("GET /services/{code}/request", loggedIn, linli.PermSelfService, s.resRequestForm)
+	s.handle("POST /services/{code}/request", loggedIn, linli.PermSelfService, s.resRequestCreate)
+	s.handle("GET /my/requests", loggedIn, linli.PermSelfService, s.resRequests)
+	s.handle("GET /my/requests/{id}", loggedIn, linli.PermSelfService, s.resRequest)
+	s.handle("POST /my/requests/{id}/rate", loggedIn, linli.PermSelfService, s.resRate)
+	s.handle("POST /my/requests/{id}/withdraw", loggedIn, linli.PermSelfService, s.resWithdraw)
+	s.handle("GET /attachments/{name}", loggedIn, "", s.attachmentShow)
 
 	if s.opt.API != nil {
 		s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,6 +155,13 @@ func (s *Server) routes() {
 			r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
 			w.Header().Set("Cache-Control", "no-store")
 			s.opt.API.ServeHTTP(w, r)
+		}))
+	}
+	if s.opt.Open311 != nil {
+		s.mux.Handle("/open311/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			info(r).pattern = "/open311/v2/*"
+			r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
+			s.opt.Open311.ServeHTTP(w, r)
 		}))
 	}
 }

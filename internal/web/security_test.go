@@ -85,9 +85,20 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 	if personB, err = e.st.Person(ctx, console, personB.ID); err != nil {
 		t.Fatal(err)
 	}
-	secrets := []string{b.Name, b.Code, gridB.Name, gridB.Code, userBInfo.DisplayName, personB.Name, "13712345678", buildingB.Name}
+	// A resident's request in B: a notice of theirs and a message in the
+	// outbox (the system admin's), neither of A's.
+	orderB, noticeB := residentOrder(t, e, b.ID)
+	photoB := residentPhotoIn(t, e, b.ID) // a photo of another request in B
+	outboxB, err := e.st.Outbox(ctx, console, store.OutboxFilter{})
+	if err != nil || len(outboxB) == 0 {
+		t.Fatalf("outbox of B's request: %v", err)
+	}
+	secrets := []string{b.Name, b.Code, gridB.Name, gridB.Code, userBInfo.DisplayName, personB.Name, "13712345678", buildingB.Name, orderB.Number}
 
-	htmlRoutes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(GET|POST) (/[^"]*\{id\}[^"]*)"`))
+	// Routes that name an object by {id}, and the tag catalogue's routes
+	// that name a tag by {code}: the catalogue is not scoped, but its
+	// administration does not exist for these roles (404).
+	htmlRoutes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(GET|POST) (/[^"]*\{(?:id|code|name)\}[^"]*)"`))
 	apiRoutes := routesFrom(t, "../api/routes.go", regexp.MustCompile(`method: "(GET|POST|PATCH|PUT|DELETE)", path: "(/api/v1/[^"]*\{id\}[^"]*)"`))
 	ids := func(path string) []string {
 		switch {
@@ -103,6 +114,26 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 			return []string{itoa(householdB.ID)}
 		case strings.Contains(path, "/buildings/"):
 			return []string{itoa(buildingB.ID)}
+		case strings.HasPrefix(path, "/tags/"):
+			return []string{""} // no id: the tag is named by its code
+		case strings.HasPrefix(path, "/notices/"):
+			return []string{itoa(noticeB.ID)}
+		case strings.HasPrefix(path, "/admin/outbox/"):
+			return []string{itoa(outboxB[0].ID)}
+		case strings.HasPrefix(path, "/wo/"):
+			return []string{itoa(orderB.ID)} // the order page, its actions, call-backs
+		case strings.HasPrefix(path, "/admin/services/"):
+			return []string{""} // no id: the service is named by its code
+		case strings.HasPrefix(path, "/services/"), strings.HasPrefix(path, "/attachments/"):
+			return []string{""} // a service's code; a photo's name
+		case strings.HasPrefix(path, "/my/requests/"):
+			return []string{itoa(orderB.ID)}
+		case strings.HasPrefix(path, "/admin/routes/"):
+			return []string{itoa(woRouteIn(t, e, b.ID))}
+		case strings.HasPrefix(path, "/api/v1/work-orders/"):
+			return []string{itoa(orderB.ID)}
+		case strings.HasPrefix(path, "/api/v1/callbacks/"):
+			return []string{itoa(orderB.ID), "1"} // no call-back of A's has these ids
 		}
 		t.Fatalf("no ids for route %s: extend this test", path)
 		return nil
@@ -114,6 +145,8 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 			for _, id := range ids(r.path) {
 				p := strings.ReplaceAll(r.path, "{id}", id)
 				p = strings.ReplaceAll(p, "{sid}", itoa(sessB.ID))
+				p = strings.ReplaceAll(p, "{code}", "elderly_alone")
+				p = strings.ReplaceAll(p, "{name}", photoB.Name)
 				ctype, body := "application/x-www-form-urlencoded", "name=x&code=110101001002&parent_id=1&version=1&roles=grid_worker&scope="+itoa(b.ID)
 				switch {
 				case strings.HasPrefix(p, "/api/") && strings.HasSuffix(p, "/move"):
@@ -150,6 +183,9 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 	if _, _, err := e.st.SessionActor(ctx, hash, 3600e9); err != nil {
 		t.Fatalf("B's session was revoked by A: %v", err)
 	}
+	if tg, err := e.st.Tag(ctx, console, "elderly_alone"); err != nil || tg.NameZh != "独居老人" || tg.Retired {
+		t.Fatalf("the catalogue changed: %+v, %v", tg, err)
+	}
 	if walked < 20 {
 		t.Fatalf("walked only %d requests", walked)
 	}
@@ -163,7 +199,9 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 // TestSecurityHeadersOnEveryPage checks every GET page for every role.
 func TestSecurityHeadersOnEveryPage(t *testing.T) {
 	e := newEnv(t)
-	pages := []string{"/", "/login", "/account", "/areas", "/users", "/users/new", "/tokens", "/audit", "/areas/1", "/nope", "/.git/HEAD", "/debug/pprof/"}
+	pages := []string{"/", "/login", "/account", "/areas", "/users", "/users/new", "/tokens", "/audit", "/areas/1", "/tags", "/nope", "/.git/HEAD", "/debug/pprof/",
+		"/wo/intake", "/wo/hotline", "/wo/queue", "/wo/overdue", "/wo/callbacks", "/kpi", "/admin/services", "/admin/routes",
+		"/services", "/services/REPAIR-PUBLIC/request", "/my/requests"}
 	roles := []string{"", "district.admin", "sys.admin", "sec.admin", "audit.admin", "comm.worker", "comm.head", "grid.worker", "resident"}
 	for _, who := range roles {
 		c := e.client()
@@ -232,7 +270,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 	routes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(POST) (/[^"]*)"`))
 	a := e.area(demo.CommunityACode)
 	for _, r := range routes {
-		p := strings.NewReplacer("{id}", itoa(a.ID), "{sid}", "1").Replace(r.path)
+		p := strings.NewReplacer("{id}", itoa(a.ID), "{sid}", "1", "{code}", "elderly_alone").Replace(r.path)
 		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+p, strings.NewReader("name=evil"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", "http://evil.test")
@@ -248,6 +286,11 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 	}
 	if got := e.area(demo.CommunityACode); got.Name != a.Name || got.Version != a.Version {
 		t.Fatalf("community A changed: %+v", got)
+	}
+	// The district admin administers the catalogue: a cross-site retire
+	// would have gone through.
+	if tg, err := e.st.Tag(context.Background(), linli.ConsoleActor(), "elderly_alone"); err != nil || tg.Retired {
+		t.Fatalf("a cross-site POST changed the catalogue: %+v, %v", tg, err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type Options struct {
 	Hasher        *auth.Hasher
 	Logger        *slog.Logger
 	API           http.Handler // the /api/v1 handler, mounted as is
+	Open311       http.Handler // the /open311/v2/ handler (GeoReport v2), mounted as is
 	Policy        auth.Policy
 	IdleTimeout   time.Duration // session idle timeout (30 min)
 	Lifetime      time.Duration // session absolute lifetime (12 h)
@@ -95,6 +97,8 @@ type Server struct {
 	dur      *prometheus.HistogramVec
 	assets   map[string]asset
 	assetURL map[string]string
+	// photoSlots bounds the photos being decoded at once (services.go).
+	photoSlots chan struct{}
 }
 
 // New builds the server and its routes.
@@ -108,6 +112,7 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opt: opt, st: opt.Store, log: opt.Logger, cat: cat, mux: http.NewServeMux()}
+	s.photoSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
 	s.throttle = auth.NewThrottle(opt.LoginRate, opt.LoginBurst, time.Now)
 	if err := s.loadAssets(); err != nil {
 		return nil, err
@@ -265,6 +270,9 @@ var hstsHeader = []string{"max-age=31536000; includeSubDomains"}
 // http.CrossOriginProtection (Sec-Fetch-Site and Origin checks).
 func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// Open311 never reads cookies (its POST authenticates with an api_key),
+	// so a cross-site request there cannot act for a browser's user.
+	cop.AddInsecureBypassPattern("/open311/")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, linli.ErrForbidden)
 	}))
@@ -359,6 +367,8 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 			limit := s.opt.MaxBody
 			if strings.HasSuffix(pattern, "/import") {
 				limit = importUploadLimit
+			} else if l, ok := uploadLimits[pattern]; ok {
+				limit = l
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			// Parse forms here, so an oversize or broken body is a 413 or
@@ -369,7 +379,8 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 					return
 				}
 			} else if strings.HasPrefix(ct, "multipart/form-data") {
-				if err := r.ParseMultipartForm(limit); err != nil {
+				// Up to 8 MiB in memory, the rest of the files in temporary files.
+				if err := r.ParseMultipartForm(min(limit, 8<<20)); err != nil {
 					s.fail(w, r, badForm(err))
 					return
 				}

@@ -61,6 +61,19 @@ buildings.name text NOT NULL
 buildings.floors integer NOT NULL DEFAULT 0
 buildings.created_at timestamp with time zone NOT NULL
 buildings.retired_at timestamp with time zone
+calendar_days.date text NOT NULL
+calendar_days.kind text NOT NULL
+calendar_days.name text NOT NULL
+calendar_days.updated_at timestamp with time zone NOT NULL
+certificates.id bigint NOT NULL
+certificates.number text NOT NULL
+certificates.order_id bigint NOT NULL
+certificates.service_id bigint NOT NULL
+certificates.person_id bigint
+certificates.body text NOT NULL
+certificates.path text NOT NULL
+certificates.issued_by bigint
+certificates.issued_at timestamp with time zone NOT NULL
 compounds.id bigint NOT NULL
 compounds.grid_id bigint NOT NULL
 compounds.path text NOT NULL
@@ -97,6 +110,10 @@ households.successor_id bigint
 households.created_at timestamp with time zone NOT NULL
 households.updated_at timestamp with time zone NOT NULL
 households.version integer NOT NULL DEFAULT 1
+idempotency_keys.actor_key text NOT NULL
+idempotency_keys.key text NOT NULL
+idempotency_keys.order_id bigint NOT NULL
+idempotency_keys.created_at timestamp with time zone NOT NULL
 job_files.job_id bigint NOT NULL
 job_files.role text NOT NULL
 job_files.seq integer NOT NULL
@@ -121,6 +138,22 @@ jobs.lease_until timestamp with time zone
 jobs.attempts integer NOT NULL DEFAULT 0
 jobs.created_at timestamp with time zone NOT NULL
 jobs.updated_at timestamp with time zone NOT NULL
+kpi_daily.day text NOT NULL
+kpi_daily.path text NOT NULL
+kpi_daily.unit_id bigint NOT NULL
+kpi_daily.service_id bigint NOT NULL
+kpi_daily.kind text NOT NULL
+kpi_daily.n bigint NOT NULL
+kpi_daily.num_sum bigint NOT NULL
+kpi_daily.flag_sum bigint NOT NULL
+kpi_monthly.month text NOT NULL
+kpi_monthly.path text NOT NULL
+kpi_monthly.unit_id bigint NOT NULL
+kpi_monthly.service_id bigint NOT NULL
+kpi_monthly.kind text NOT NULL
+kpi_monthly.n bigint NOT NULL
+kpi_monthly.num_sum bigint NOT NULL
+kpi_monthly.flag_sum bigint NOT NULL
 migrant_registrations.id bigint NOT NULL
 migrant_registrations.person_id bigint NOT NULL
 migrant_registrations.path text NOT NULL
@@ -134,11 +167,36 @@ migrant_registrations.registered_at timestamp with time zone NOT NULL
 migrant_registrations.expires_at text NOT NULL
 migrant_registrations.renewed_at timestamp with time zone
 migrant_registrations.ended_at timestamp with time zone
+notices.id bigint NOT NULL
+notices.user_id bigint
+notices.unit_id bigint
+notices.order_id bigint
+notices.body text NOT NULL
+notices.created_at timestamp with time zone NOT NULL
+notices.read_at timestamp with time zone
+open311_tokens.token text NOT NULL
+open311_tokens.order_id bigint
+open311_tokens.created_at timestamp with time zone NOT NULL
 org_units.id bigint NOT NULL
 org_units.name text NOT NULL
 org_units.kind text NOT NULL
 org_units.area_id bigint NOT NULL
 org_units.created_at timestamp with time zone NOT NULL
+org_units.email text NOT NULL DEFAULT ''::text
+org_units.supervisor_id bigint
+outbox.id bigint NOT NULL
+outbox.channel text NOT NULL
+outbox.recipient text NOT NULL
+outbox.subject text NOT NULL DEFAULT ''::text
+outbox.body text NOT NULL
+outbox.order_id bigint
+outbox.state text NOT NULL DEFAULT 'pending'::text
+outbox.attempts integer NOT NULL DEFAULT 0
+outbox.next_at timestamp with time zone NOT NULL
+outbox.lease_until timestamp with time zone
+outbox.last_error text NOT NULL DEFAULT ''::text
+outbox.created_at timestamp with time zone NOT NULL
+outbox.sent_at timestamp with time zone
 password_history.user_id bigint NOT NULL
 password_history.password_hash text NOT NULL
 password_history.at timestamp with time zone NOT NULL
@@ -222,6 +280,40 @@ rooms.created_at timestamp with time zone NOT NULL
 rooms.retired_at timestamp with time zone
 schema_migrations.version text NOT NULL
 schema_migrations.applied_at text NOT NULL
+service_routes.id bigint NOT NULL
+service_routes.area_id bigint NOT NULL
+service_routes.path text NOT NULL
+service_routes.service_id bigint
+service_routes.unit_id bigint NOT NULL
+service_routes.created_at timestamp with time zone NOT NULL
+services.id bigint NOT NULL
+services.code text NOT NULL
+services.name_zh text NOT NULL
+services.name_en text NOT NULL
+services.grp text NOT NULL
+services.description text NOT NULL DEFAULT ''::text
+services.description_en text NOT NULL DEFAULT ''::text
+services.keywords text NOT NULL DEFAULT '[]'::text
+services.materials text NOT NULL DEFAULT '[]'::text
+services.who_may_apply text NOT NULL DEFAULT ''::text
+services.duty text NOT NULL
+services.authority text NOT NULL DEFAULT ''::text
+services.funding text NOT NULL DEFAULT ''::text
+services.referral text NOT NULL DEFAULT ''::text
+services.certificate integer NOT NULL DEFAULT 0
+services.cert_template text NOT NULL DEFAULT ''::text
+services.cert_days integer NOT NULL DEFAULT 0
+services.default_unit_id bigint
+services.attrs text NOT NULL DEFAULT '[]'::text
+services.deadlines text NOT NULL DEFAULT '{}'::text
+services.answers text NOT NULL DEFAULT '[]'::text
+services.public integer NOT NULL DEFAULT 1
+services.anonymous integer NOT NULL DEFAULT 0
+services.reopen_on_bad integer NOT NULL DEFAULT 1
+services.retired_at timestamp with time zone
+services.created_at timestamp with time zone NOT NULL
+services.updated_at timestamp with time zone NOT NULL
+services.version integer NOT NULL DEFAULT 1
 sessions.id bigint NOT NULL
 sessions.token_hash text NOT NULL
 sessions.user_id bigint NOT NULL
@@ -262,6 +354,121 @@ users.must_change_password integer NOT NULL DEFAULT 0
 users.last_login_at timestamp with time zone
 users.created_at timestamp with time zone NOT NULL
 users.updated_at timestamp with time zone NOT NULL
+wo_assignments.id bigint NOT NULL
+wo_assignments.order_id bigint NOT NULL
+wo_assignments.unit_id bigint NOT NULL
+wo_assignments.role text NOT NULL
+wo_assignments.reason text NOT NULL DEFAULT ''::text
+wo_assignments.assigned_by bigint
+wo_assignments.assigned_at timestamp with time zone NOT NULL
+wo_assignments.ended_at timestamp with time zone
+wo_assignments.end_reason text NOT NULL DEFAULT ''::text
+wo_attachments.id bigint NOT NULL
+wo_attachments.order_id bigint
+wo_attachments.name text NOT NULL
+wo_attachments.content_type text NOT NULL
+wo_attachments.size integer NOT NULL
+wo_attachments.width integer NOT NULL DEFAULT 0
+wo_attachments.height integer NOT NULL DEFAULT 0
+wo_attachments.data bytea NOT NULL
+wo_attachments.uploaded_by bigint
+wo_attachments.created_at timestamp with time zone NOT NULL
+wo_callbacks.id bigint NOT NULL
+wo_callbacks.order_id bigint NOT NULL
+wo_callbacks.reason text NOT NULL
+wo_callbacks.path text NOT NULL
+wo_callbacks.due_at timestamp with time zone NOT NULL
+wo_callbacks.done_at timestamp with time zone
+wo_callbacks.done_by bigint
+wo_callbacks.note text NOT NULL DEFAULT ''::text
+wo_callbacks.created_at timestamp with time zone NOT NULL
+wo_events.id bigint NOT NULL
+wo_events.order_id bigint NOT NULL
+wo_events.kind text NOT NULL
+wo_events.from_state text NOT NULL DEFAULT ''::text
+wo_events.to_state text NOT NULL DEFAULT ''::text
+wo_events.unit_id bigint
+wo_events.actor_id bigint
+wo_events.actor_name text NOT NULL DEFAULT ''::text
+wo_events.visibility text NOT NULL
+wo_events.note text NOT NULL DEFAULT ''::text
+wo_events.data text NOT NULL DEFAULT '{}'::text
+wo_events.num bigint NOT NULL DEFAULT 0
+wo_events.flag integer NOT NULL DEFAULT 0
+wo_events.path text NOT NULL
+wo_events.at timestamp with time zone NOT NULL
+wo_numbers.day text NOT NULL
+wo_numbers.last integer NOT NULL
+wo_ratings.order_id bigint NOT NULL
+wo_ratings.n integer NOT NULL
+wo_ratings.level integer NOT NULL
+wo_ratings.solved integer NOT NULL DEFAULT 0
+wo_ratings.tags text NOT NULL DEFAULT '[]'::text
+wo_ratings.comment text NOT NULL DEFAULT ''::text
+wo_ratings.channel text NOT NULL DEFAULT 'web'::text
+wo_ratings.unit_id bigint
+wo_ratings.actor_id bigint
+wo_ratings.at timestamp with time zone NOT NULL
+wo_requesters.order_id bigint NOT NULL
+wo_requesters.from_order bigint NOT NULL
+wo_requesters.at timestamp with time zone NOT NULL
+wo_timers.id bigint NOT NULL
+wo_timers.order_id bigint NOT NULL
+wo_timers.kind text NOT NULL
+wo_timers.fire_at timestamp with time zone NOT NULL
+wo_timers.for_due text NOT NULL DEFAULT ''::text
+wo_timers.state text NOT NULL DEFAULT 'pending'::text
+wo_timers.lease_until timestamp with time zone
+wo_timers.attempts integer NOT NULL DEFAULT 0
+wo_timers.created_at timestamp with time zone NOT NULL
+wo_timers.fired_at timestamp with time zone
+work_orders.id bigint NOT NULL
+work_orders.number text NOT NULL
+work_orders.service_id bigint NOT NULL
+work_orders.channel text NOT NULL
+work_orders.priority text NOT NULL
+work_orders.state text NOT NULL
+work_orders.requester_person_id bigint
+work_orders.requester_user_id bigint
+work_orders.contact_name text NOT NULL DEFAULT ''::text
+work_orders.contact_phone text NOT NULL DEFAULT ''::text
+work_orders.contact_phone_bidx text NOT NULL DEFAULT ''::text
+work_orders.contact_phone_masked text NOT NULL DEFAULT ''::text
+work_orders.contact_email text NOT NULL DEFAULT ''::text
+work_orders.anonymous integer NOT NULL DEFAULT 0
+work_orders.address text NOT NULL DEFAULT ''::text
+work_orders.lat_e6 integer
+work_orders.lon_e6 integer
+work_orders.area_id bigint NOT NULL
+work_orders.path text NOT NULL
+work_orders.community_id bigint
+work_orders.street_id bigint
+work_orders.district_id bigint
+work_orders.title text NOT NULL DEFAULT ''::text
+work_orders.description text NOT NULL DEFAULT ''::text
+work_orders.answers text NOT NULL DEFAULT '{}'::text
+work_orders.lead_unit_id bigint
+work_orders.accepted_at timestamp with time zone NOT NULL
+work_orders.dispatched_at timestamp with time zone
+work_orders.signed_at timestamp with time zone
+work_orders.due_at timestamp with time zone
+work_orders.warn_at timestamp with time zone
+work_orders.paused_at timestamp with time zone
+work_orders.resolved_at timestamp with time zone
+work_orders.closed_at timestamp with time zone
+work_orders.reply text NOT NULL DEFAULT ''::text
+work_orders.rating integer
+work_orders.ratings integer NOT NULL DEFAULT 0
+work_orders.reopens integer NOT NULL DEFAULT 0
+work_orders.returns integer NOT NULL DEFAULT 0
+work_orders.unrated integer NOT NULL DEFAULT 0
+work_orders.overdue integer NOT NULL DEFAULT 0
+work_orders.requesters integer NOT NULL DEFAULT 1
+work_orders.duplicate_of bigint
+work_orders.created_by bigint
+work_orders.created_at timestamp with time zone NOT NULL
+work_orders.updated_at timestamp with time zone NOT NULL
+work_orders.version integer NOT NULL DEFAULT 1
 
 -- constraints
 api_token_scopes api_token_scopes_area_id_fkey FOREIGN KEY (area_id) REFERENCES areas(id)
@@ -285,6 +492,15 @@ building_units building_units_pkey PRIMARY KEY (id)
 buildings buildings_compound_id_fkey FOREIGN KEY (compound_id) REFERENCES compounds(id)
 buildings buildings_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
 buildings buildings_pkey PRIMARY KEY (id)
+calendar_days calendar_days_date_check CHECK ((date ~ '^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$'::text))
+calendar_days calendar_days_kind_check CHECK ((kind = ANY (ARRAY['holiday'::text, 'workday'::text])))
+calendar_days calendar_days_pkey PRIMARY KEY (date)
+certificates certificates_issued_by_fkey FOREIGN KEY (issued_by) REFERENCES users(id)
+certificates certificates_number_key UNIQUE (number)
+certificates certificates_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+certificates certificates_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
+certificates certificates_pkey PRIMARY KEY (id)
+certificates certificates_service_id_fkey FOREIGN KEY (service_id) REFERENCES services(id)
 compounds compounds_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
 compounds compounds_pkey PRIMARY KEY (id)
 household_history household_history_household_id_fkey FOREIGN KEY (household_id) REFERENCES households(id)
@@ -299,6 +515,8 @@ households households_pkey PRIMARY KEY (id)
 households households_room_id_fkey FOREIGN KEY (room_id) REFERENCES rooms(id)
 households households_status_check CHECK ((status = ANY (ARRAY['active'::text, 'closed'::text])))
 households households_successor_id_fkey FOREIGN KEY (successor_id) REFERENCES households(id)
+idempotency_keys idempotency_keys_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+idempotency_keys idempotency_keys_pkey PRIMARY KEY (actor_key, key)
 job_files job_files_job_id_fkey FOREIGN KEY (job_id) REFERENCES jobs(id)
 job_files job_files_pkey PRIMARY KEY (job_id, role, seq)
 job_files job_files_role_check CHECK ((role = ANY (ARRAY['input'::text, 'result'::text])))
@@ -307,13 +525,26 @@ job_row_errors job_row_errors_pkey PRIMARY KEY (job_id, row_no)
 jobs jobs_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES users(id)
 jobs jobs_pkey PRIMARY KEY (id)
 jobs jobs_state_check CHECK ((state = ANY (ARRAY['draft'::text, 'queued'::text, 'running'::text, 'done'::text, 'failed'::text])))
+kpi_daily kpi_daily_pkey PRIMARY KEY (day, path, unit_id, service_id, kind)
+kpi_monthly kpi_monthly_pkey PRIMARY KEY (month, path, unit_id, service_id, kind)
 migrant_registrations migrant_registrations_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
 migrant_registrations migrant_registrations_pkey PRIMARY KEY (id)
 migrant_registrations migrant_registrations_reason_check CHECK ((reason = ANY (ARRAY['work'::text, 'study'::text, 'family'::text, 'business'::text, 'other'::text])))
+notices notices_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+notices notices_pkey PRIMARY KEY (id)
+notices notices_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES org_units(id)
+notices notices_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+open311_tokens open311_tokens_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+open311_tokens open311_tokens_pkey PRIMARY KEY (token)
 org_units org_units_area_id_fkey FOREIGN KEY (area_id) REFERENCES areas(id)
 org_units org_units_area_id_name_key UNIQUE (area_id, name)
 org_units org_units_kind_check CHECK ((kind = ANY (ARRAY['district_office'::text, 'street_office'::text, 'community_committee'::text, 'department'::text, 'property_company'::text, 'social_org'::text])))
 org_units org_units_pkey PRIMARY KEY (id)
+org_units org_units_supervisor_id_fkey FOREIGN KEY (supervisor_id) REFERENCES org_units(id)
+outbox outbox_channel_check CHECK ((channel = ANY (ARRAY['inapp'::text, 'email'::text, 'webhook'::text])))
+outbox outbox_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+outbox outbox_pkey PRIMARY KEY (id)
+outbox outbox_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])))
 password_history password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
 person_history person_history_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
 person_history person_history_pkey PRIMARY KEY (id)
@@ -341,6 +572,15 @@ rooms rooms_building_id_fkey FOREIGN KEY (building_id) REFERENCES buildings(id)
 rooms rooms_pkey PRIMARY KEY (id)
 rooms rooms_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES building_units(id)
 schema_migrations schema_migrations_pkey PRIMARY KEY (version)
+service_routes service_routes_area_id_fkey FOREIGN KEY (area_id) REFERENCES areas(id)
+service_routes service_routes_area_id_service_id_key UNIQUE (area_id, service_id)
+service_routes service_routes_pkey PRIMARY KEY (id)
+service_routes service_routes_service_id_fkey FOREIGN KEY (service_id) REFERENCES services(id)
+service_routes service_routes_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES org_units(id)
+services services_code_key UNIQUE (code)
+services services_default_unit_id_fkey FOREIGN KEY (default_unit_id) REFERENCES org_units(id)
+services services_duty_check CHECK ((duty = ANY (ARRAY['own'::text, 'assist'::text, 'negative'::text])))
+services services_pkey PRIMARY KEY (id)
 sessions sessions_mfa_check CHECK ((mfa = ANY (ARRAY['none'::text, 'pending'::text, 'enroll'::text, 'done'::text])))
 sessions sessions_pkey PRIMARY KEY (id)
 sessions sessions_token_hash_key UNIQUE (token_hash)
@@ -360,6 +600,44 @@ users users_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES org_units(id)
 users users_pkey PRIMARY KEY (id)
 users users_totp_enabled_check CHECK ((totp_enabled = ANY (ARRAY[0, 1])))
 users users_username_key UNIQUE (username)
+wo_assignments wo_assignments_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES users(id)
+wo_assignments wo_assignments_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_assignments wo_assignments_pkey PRIMARY KEY (id)
+wo_assignments wo_assignments_role_check CHECK ((role = ANY (ARRAY['lead'::text, 'co'::text])))
+wo_assignments wo_assignments_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES org_units(id)
+wo_attachments wo_attachments_name_key UNIQUE (name)
+wo_attachments wo_attachments_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_attachments wo_attachments_pkey PRIMARY KEY (id)
+wo_attachments wo_attachments_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES users(id)
+wo_callbacks wo_callbacks_done_by_fkey FOREIGN KEY (done_by) REFERENCES users(id)
+wo_callbacks wo_callbacks_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_callbacks wo_callbacks_pkey PRIMARY KEY (id)
+wo_events wo_events_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_events wo_events_pkey PRIMARY KEY (id)
+wo_events wo_events_visibility_check CHECK ((visibility = ANY (ARRAY['public'::text, 'internal'::text])))
+wo_numbers wo_numbers_pkey PRIMARY KEY (day)
+wo_ratings wo_ratings_level_check CHECK (((level >= 1) AND (level <= 5)))
+wo_ratings wo_ratings_n_check CHECK ((n = ANY (ARRAY[1, 2])))
+wo_ratings wo_ratings_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_ratings wo_ratings_pkey PRIMARY KEY (order_id, n)
+wo_requesters wo_requesters_from_order_fkey FOREIGN KEY (from_order) REFERENCES work_orders(id)
+wo_requesters wo_requesters_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_requesters wo_requesters_pkey PRIMARY KEY (order_id, from_order)
+wo_timers wo_timers_kind_check CHECK ((kind = ANY (ARRAY['warn'::text, 'overdue'::text, 'escalate'::text, 'unrated'::text])))
+wo_timers wo_timers_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+wo_timers wo_timers_pkey PRIMARY KEY (id)
+wo_timers wo_timers_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'fired'::text, 'cancelled'::text])))
+work_orders work_orders_area_id_fkey FOREIGN KEY (area_id) REFERENCES areas(id)
+work_orders work_orders_channel_check CHECK ((channel = ANY (ARRAY['counter'::text, 'web'::text, 'phone'::text, 'open311'::text, 'patrol'::text])))
+work_orders work_orders_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id)
+work_orders work_orders_duplicate_of_fkey FOREIGN KEY (duplicate_of) REFERENCES work_orders(id)
+work_orders work_orders_lead_unit_id_fkey FOREIGN KEY (lead_unit_id) REFERENCES org_units(id)
+work_orders work_orders_number_key UNIQUE (number)
+work_orders work_orders_pkey PRIMARY KEY (id)
+work_orders work_orders_priority_check CHECK ((priority = ANY (ARRAY['normal'::text, 'urgent'::text, 'critical'::text])))
+work_orders work_orders_requester_person_id_fkey FOREIGN KEY (requester_person_id) REFERENCES persons(id)
+work_orders work_orders_requester_user_id_fkey FOREIGN KEY (requester_user_id) REFERENCES users(id)
+work_orders work_orders_service_id_fkey FOREIGN KEY (service_id) REFERENCES services(id)
 
 -- indexes
 CREATE UNIQUE INDEX api_token_scopes_pkey ON api_token_scopes USING btree (token_id, area_id)
@@ -380,6 +658,10 @@ CREATE UNIQUE INDEX building_units_pkey ON building_units USING btree (id)
 CREATE INDEX buildings_compound ON buildings USING btree (compound_id)
 CREATE INDEX buildings_path ON buildings USING btree (path, id)
 CREATE UNIQUE INDEX buildings_pkey ON buildings USING btree (id)
+CREATE UNIQUE INDEX calendar_days_pkey ON calendar_days USING btree (date)
+CREATE UNIQUE INDEX certificates_number_key ON certificates USING btree (number)
+CREATE INDEX certificates_path ON certificates USING btree (path, issued_at)
+CREATE UNIQUE INDEX certificates_pkey ON certificates USING btree (id)
 CREATE INDEX compounds_path ON compounds USING btree (path, id)
 CREATE UNIQUE INDEX compounds_pkey ON compounds USING btree (id)
 CREATE INDEX household_history_household ON household_history USING btree (household_id, id)
@@ -390,16 +672,25 @@ CREATE UNIQUE INDEX household_members_pkey ON household_members USING btree (id)
 CREATE INDEX households_path ON households USING btree (path, id)
 CREATE UNIQUE INDEX households_pkey ON households USING btree (id)
 CREATE INDEX households_room ON households USING btree (room_id) WHERE (room_id IS NOT NULL)
+CREATE UNIQUE INDEX idempotency_keys_pkey ON idempotency_keys USING btree (actor_key, key)
 CREATE UNIQUE INDEX job_files_pkey ON job_files USING btree (job_id, role, seq)
 CREATE UNIQUE INDEX job_row_errors_pkey ON job_row_errors USING btree (job_id, row_no)
 CREATE INDEX jobs_actor ON jobs USING btree (actor_id, id)
 CREATE UNIQUE INDEX jobs_pkey ON jobs USING btree (id)
 CREATE INDEX jobs_state ON jobs USING btree (state, lease_until)
+CREATE UNIQUE INDEX kpi_daily_pkey ON kpi_daily USING btree (day, path, unit_id, service_id, kind)
+CREATE UNIQUE INDEX kpi_monthly_pkey ON kpi_monthly USING btree (month, path, unit_id, service_id, kind)
 CREATE INDEX migrant_registrations_expiry ON migrant_registrations USING btree (path, expires_at) WHERE (ended_at IS NULL)
 CREATE INDEX migrant_registrations_person ON migrant_registrations USING btree (person_id)
 CREATE UNIQUE INDEX migrant_registrations_pkey ON migrant_registrations USING btree (id)
+CREATE UNIQUE INDEX notices_pkey ON notices USING btree (id)
+CREATE INDEX notices_unit ON notices USING btree (unit_id, id)
+CREATE INDEX notices_user ON notices USING btree (user_id, id)
+CREATE UNIQUE INDEX open311_tokens_pkey ON open311_tokens USING btree (token)
 CREATE UNIQUE INDEX org_units_area_id_name_key ON org_units USING btree (area_id, name)
 CREATE UNIQUE INDEX org_units_pkey ON org_units USING btree (id)
+CREATE INDEX outbox_due ON outbox USING btree (state, next_at)
+CREATE UNIQUE INDEX outbox_pkey ON outbox USING btree (id)
 CREATE INDEX password_history_user ON password_history USING btree (user_id, at)
 CREATE INDEX person_history_person ON person_history USING btree (person_id, id)
 CREATE UNIQUE INDEX person_history_pkey ON person_history USING btree (id)
@@ -426,6 +717,11 @@ CREATE INDEX reveals_user_at ON reveals USING btree (user_id, at)
 CREATE INDEX rooms_building ON rooms USING btree (building_id, unit_id)
 CREATE UNIQUE INDEX rooms_pkey ON rooms USING btree (id)
 CREATE UNIQUE INDEX schema_migrations_pkey ON schema_migrations USING btree (version)
+CREATE UNIQUE INDEX service_routes_area_id_service_id_key ON service_routes USING btree (area_id, service_id)
+CREATE UNIQUE INDEX service_routes_pkey ON service_routes USING btree (id)
+CREATE INDEX service_routes_service ON service_routes USING btree (service_id, path)
+CREATE UNIQUE INDEX services_code_key ON services USING btree (code)
+CREATE UNIQUE INDEX services_pkey ON services USING btree (id)
 CREATE UNIQUE INDEX sessions_pkey ON sessions USING btree (id)
 CREATE UNIQUE INDEX sessions_token_hash_key ON sessions USING btree (token_hash)
 CREATE INDEX sessions_user ON sessions USING btree (user_id)
@@ -437,6 +733,31 @@ CREATE INDEX user_scopes_area ON user_scopes USING btree (area_id)
 CREATE UNIQUE INDEX user_scopes_pkey ON user_scopes USING btree (user_id, area_id)
 CREATE UNIQUE INDEX users_pkey ON users USING btree (id)
 CREATE UNIQUE INDEX users_username_key ON users USING btree (username)
+CREATE INDEX wo_assignments_order ON wo_assignments USING btree (order_id, id)
+CREATE UNIQUE INDEX wo_assignments_pkey ON wo_assignments USING btree (id)
+CREATE INDEX wo_assignments_unit ON wo_assignments USING btree (unit_id, ended_at, order_id)
+CREATE UNIQUE INDEX wo_attachments_name_key ON wo_attachments USING btree (name)
+CREATE INDEX wo_attachments_order ON wo_attachments USING btree (order_id)
+CREATE UNIQUE INDEX wo_attachments_pkey ON wo_attachments USING btree (id)
+CREATE INDEX wo_callbacks_open ON wo_callbacks USING btree (path, done_at, due_at)
+CREATE INDEX wo_callbacks_order ON wo_callbacks USING btree (order_id)
+CREATE UNIQUE INDEX wo_callbacks_pkey ON wo_callbacks USING btree (id)
+CREATE INDEX wo_events_order ON wo_events USING btree (order_id, id)
+CREATE UNIQUE INDEX wo_events_pkey ON wo_events USING btree (id)
+CREATE UNIQUE INDEX wo_numbers_pkey ON wo_numbers USING btree (day)
+CREATE UNIQUE INDEX wo_ratings_pkey ON wo_ratings USING btree (order_id, n)
+CREATE UNIQUE INDEX wo_requesters_pkey ON wo_requesters USING btree (order_id, from_order)
+CREATE INDEX wo_timers_due ON wo_timers USING btree (state, fire_at)
+CREATE UNIQUE INDEX wo_timers_pkey ON wo_timers USING btree (id)
+CREATE INDEX work_orders_dup ON work_orders USING btree (service_id, area_id, accepted_at)
+CREATE UNIQUE INDEX work_orders_number_key ON work_orders USING btree (number)
+CREATE INDEX work_orders_overdue ON work_orders USING btree (path, due_at) WHERE (overdue = 1)
+CREATE INDEX work_orders_path ON work_orders USING btree (path, id)
+CREATE INDEX work_orders_person ON work_orders USING btree (requester_person_id, id) WHERE (requester_person_id IS NOT NULL)
+CREATE INDEX work_orders_phone ON work_orders USING btree (contact_phone_bidx) WHERE (contact_phone_bidx <> ''::text)
+CREATE UNIQUE INDEX work_orders_pkey ON work_orders USING btree (id)
+CREATE INDEX work_orders_requester ON work_orders USING btree (requester_user_id, id) WHERE (requester_user_id IS NOT NULL)
+CREATE INDEX work_orders_unit ON work_orders USING btree (lead_unit_id, state, due_at)
 
 -- triggers
 audit audit_no_truncate

@@ -93,6 +93,27 @@ CREATE TABLE buildings (
     retired_at  TEXT
 );
 
+-- table calendar_days
+CREATE TABLE calendar_days (
+    date       TEXT PRIMARY KEY CHECK (date GLOB '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),
+    kind       TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
+    name       TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+-- table certificates
+CREATE TABLE certificates (
+    id         INTEGER PRIMARY KEY,
+    number     TEXT NOT NULL UNIQUE,
+    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
+    service_id INTEGER NOT NULL REFERENCES services(id),
+    person_id  INTEGER REFERENCES persons(id),
+    body       TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    issued_by  INTEGER REFERENCES users(id),
+    issued_at  TEXT NOT NULL
+);
+
 -- table compounds
 CREATE TABLE compounds (
     id         INTEGER PRIMARY KEY,
@@ -145,6 +166,15 @@ CREATE TABLE households (
     version        INTEGER NOT NULL DEFAULT 1
 );
 
+-- table idempotency_keys
+CREATE TABLE idempotency_keys (
+    actor_key  TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (actor_key, key)
+);
+
 -- table job_files
 CREATE TABLE job_files (
     job_id INTEGER NOT NULL REFERENCES jobs(id),
@@ -183,6 +213,32 @@ CREATE TABLE jobs (
     updated_at  TEXT NOT NULL
 );
 
+-- table kpi_daily
+CREATE TABLE kpi_daily (
+    day        TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    unit_id    INTEGER NOT NULL,
+    service_id INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    n          INTEGER NOT NULL,
+    num_sum    INTEGER NOT NULL,
+    flag_sum   INTEGER NOT NULL,
+    PRIMARY KEY (day, path, unit_id, service_id, kind)
+);
+
+-- table kpi_monthly
+CREATE TABLE kpi_monthly (
+    month      TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    unit_id    INTEGER NOT NULL,
+    service_id INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    n          INTEGER NOT NULL,
+    num_sum    INTEGER NOT NULL,
+    flag_sum   INTEGER NOT NULL,
+    PRIMARY KEY (month, path, unit_id, service_id, kind)
+);
+
 -- table migrant_registrations
 CREATE TABLE migrant_registrations (
     id                   INTEGER PRIMARY KEY,
@@ -200,14 +256,49 @@ CREATE TABLE migrant_registrations (
     ended_at             TEXT
 );
 
+-- table notices
+CREATE TABLE notices (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER REFERENCES users(id),
+    unit_id    INTEGER REFERENCES org_units(id),
+    order_id   INTEGER REFERENCES work_orders(id),
+    body       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    read_at    TEXT
+);
+
+-- table open311_tokens
+CREATE TABLE open311_tokens (
+    token      TEXT PRIMARY KEY,
+    order_id   INTEGER REFERENCES work_orders(id),
+    created_at TEXT NOT NULL
+);
+
 -- table org_units
 CREATE TABLE org_units (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('district_office', 'street_office', 'community_committee', 'department', 'property_company', 'social_org')),
     area_id    INTEGER NOT NULL REFERENCES areas(id),
-    created_at TEXT NOT NULL,
+    created_at TEXT NOT NULL, email TEXT NOT NULL DEFAULT '', supervisor_id INTEGER REFERENCES org_units(id),
     UNIQUE (area_id, name)
+);
+
+-- table outbox
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    channel    TEXT NOT NULL CHECK (channel IN ('inapp', 'email', 'webhook')),
+    recipient  TEXT NOT NULL,
+    subject    TEXT NOT NULL DEFAULT '',
+    body       TEXT NOT NULL,
+    order_id   INTEGER REFERENCES work_orders(id),
+    state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    TEXT NOT NULL,
+    lease_until TEXT,
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    sent_at    TEXT
 );
 
 -- table password_history
@@ -339,6 +430,49 @@ CREATE TABLE schema_migrations (
     applied_at TEXT NOT NULL
 );
 
+-- table service_routes
+CREATE TABLE service_routes (
+    id         INTEGER PRIMARY KEY,
+    area_id    INTEGER NOT NULL REFERENCES areas(id),
+    path       TEXT NOT NULL,
+    service_id INTEGER REFERENCES services(id),
+    unit_id    INTEGER NOT NULL REFERENCES org_units(id),
+    created_at TEXT NOT NULL,
+    UNIQUE (area_id, service_id)
+);
+
+-- table services
+CREATE TABLE services (
+    id              INTEGER PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,
+    name_zh         TEXT NOT NULL,
+    name_en         TEXT NOT NULL,
+    grp             TEXT NOT NULL,
+    description     TEXT NOT NULL DEFAULT '',
+    description_en  TEXT NOT NULL DEFAULT '',
+    keywords        TEXT NOT NULL DEFAULT '[]',
+    materials       TEXT NOT NULL DEFAULT '[]',
+    who_may_apply   TEXT NOT NULL DEFAULT '',
+    duty            TEXT NOT NULL CHECK (duty IN ('own', 'assist', 'negative')),
+    authority       TEXT NOT NULL DEFAULT '',
+    funding         TEXT NOT NULL DEFAULT '',
+    referral        TEXT NOT NULL DEFAULT '',
+    certificate     INTEGER NOT NULL DEFAULT 0,
+    cert_template   TEXT NOT NULL DEFAULT '',
+    cert_days       INTEGER NOT NULL DEFAULT 0,
+    default_unit_id INTEGER REFERENCES org_units(id),
+    attrs           TEXT NOT NULL DEFAULT '[]',
+    deadlines       TEXT NOT NULL DEFAULT '{}',
+    answers         TEXT NOT NULL DEFAULT '[]',
+    public          INTEGER NOT NULL DEFAULT 1,
+    anonymous       INTEGER NOT NULL DEFAULT 0,
+    reopen_on_bad   INTEGER NOT NULL DEFAULT 1,
+    retired_at      TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    version         INTEGER NOT NULL DEFAULT 1
+);
+
 -- table sessions
 CREATE TABLE sessions (
     id           INTEGER PRIMARY KEY,
@@ -405,6 +539,159 @@ CREATE TABLE users (
     updated_at           TEXT NOT NULL
 );
 
+-- table wo_assignments
+CREATE TABLE wo_assignments (
+    id          INTEGER PRIMARY KEY,
+    order_id    INTEGER NOT NULL REFERENCES work_orders(id),
+    unit_id     INTEGER NOT NULL REFERENCES org_units(id),
+    role        TEXT NOT NULL CHECK (role IN ('lead', 'co')),
+    reason      TEXT NOT NULL DEFAULT '',
+    assigned_by INTEGER REFERENCES users(id),
+    assigned_at TEXT NOT NULL,
+    ended_at    TEXT,
+    end_reason  TEXT NOT NULL DEFAULT ''
+);
+
+-- table wo_attachments
+CREATE TABLE wo_attachments (
+    id           INTEGER PRIMARY KEY,
+    order_id     INTEGER REFERENCES work_orders(id),
+    name         TEXT NOT NULL UNIQUE,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    width        INTEGER NOT NULL DEFAULT 0,
+    height       INTEGER NOT NULL DEFAULT 0,
+    data         BLOB NOT NULL,
+    uploaded_by  INTEGER REFERENCES users(id),
+    created_at   TEXT NOT NULL
+);
+
+-- table wo_callbacks
+CREATE TABLE wo_callbacks (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
+    reason     TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    due_at     TEXT NOT NULL,
+    done_at    TEXT,
+    done_by    INTEGER REFERENCES users(id),
+    note       TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+
+-- table wo_events
+CREATE TABLE wo_events (
+    id         INTEGER PRIMARY KEY,
+    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
+    kind       TEXT NOT NULL,
+    from_state TEXT NOT NULL DEFAULT '',
+    to_state   TEXT NOT NULL DEFAULT '',
+    unit_id    INTEGER,
+    actor_id   INTEGER,
+    actor_name TEXT NOT NULL DEFAULT '',
+    visibility TEXT NOT NULL CHECK (visibility IN ('public', 'internal')),
+    note       TEXT NOT NULL DEFAULT '',
+    data       TEXT NOT NULL DEFAULT '{}',
+    num        INTEGER NOT NULL DEFAULT 0,
+    flag       INTEGER NOT NULL DEFAULT 0,
+    path       TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+
+-- table wo_numbers
+CREATE TABLE wo_numbers (
+    day  TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+
+-- table wo_ratings
+CREATE TABLE wo_ratings (
+    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
+    n          INTEGER NOT NULL CHECK (n IN (1, 2)),
+    level      INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    solved     INTEGER NOT NULL DEFAULT 0,
+    tags       TEXT NOT NULL DEFAULT '[]',
+    comment    TEXT NOT NULL DEFAULT '',
+    channel    TEXT NOT NULL DEFAULT 'web',
+    unit_id    INTEGER,
+    actor_id   INTEGER,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (order_id, n)
+);
+
+-- table wo_requesters
+CREATE TABLE wo_requesters (
+    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
+    from_order INTEGER NOT NULL REFERENCES work_orders(id),
+    at         TEXT NOT NULL,
+    PRIMARY KEY (order_id, from_order)
+);
+
+-- table wo_timers
+CREATE TABLE wo_timers (
+    id          INTEGER PRIMARY KEY,
+    order_id    INTEGER NOT NULL REFERENCES work_orders(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('warn', 'overdue', 'escalate', 'unrated')),
+    fire_at     TEXT NOT NULL,
+    for_due     TEXT NOT NULL DEFAULT '',
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'fired', 'cancelled')),
+    lease_until TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    fired_at    TEXT
+);
+
+-- table work_orders
+CREATE TABLE work_orders (
+    id                   INTEGER PRIMARY KEY,
+    number               TEXT NOT NULL UNIQUE,
+    service_id           INTEGER NOT NULL REFERENCES services(id),
+    channel              TEXT NOT NULL CHECK (channel IN ('counter', 'web', 'phone', 'open311', 'patrol')),
+    priority             TEXT NOT NULL CHECK (priority IN ('normal', 'urgent', 'critical')),
+    state                TEXT NOT NULL,
+    requester_person_id  INTEGER REFERENCES persons(id),
+    requester_user_id    INTEGER REFERENCES users(id),
+    contact_name         TEXT NOT NULL DEFAULT '',
+    contact_phone        TEXT NOT NULL DEFAULT '', -- sealed (field wo.phone)
+    contact_phone_bidx   TEXT NOT NULL DEFAULT '',
+    contact_phone_masked TEXT NOT NULL DEFAULT '',
+    contact_email        TEXT NOT NULL DEFAULT '',
+    anonymous            INTEGER NOT NULL DEFAULT 0,
+    address              TEXT NOT NULL DEFAULT '',
+    lat_e6               INTEGER, -- degrees × 10^6 (WGS-84)
+    lon_e6               INTEGER,
+    area_id              INTEGER NOT NULL REFERENCES areas(id),
+    path                 TEXT NOT NULL,
+    community_id         INTEGER,
+    street_id            INTEGER,
+    district_id          INTEGER,
+    title                TEXT NOT NULL DEFAULT '',
+    description          TEXT NOT NULL DEFAULT '',
+    answers              TEXT NOT NULL DEFAULT '{}',
+    lead_unit_id         INTEGER REFERENCES org_units(id),
+    accepted_at          TEXT NOT NULL,
+    dispatched_at        TEXT,
+    signed_at            TEXT,
+    due_at               TEXT,
+    warn_at              TEXT,
+    paused_at            TEXT,
+    resolved_at          TEXT,
+    closed_at            TEXT,
+    reply                TEXT NOT NULL DEFAULT '',
+    rating               INTEGER,
+    ratings              INTEGER NOT NULL DEFAULT 0,
+    reopens              INTEGER NOT NULL DEFAULT 0,
+    returns              INTEGER NOT NULL DEFAULT 0,
+    unrated              INTEGER NOT NULL DEFAULT 0,
+    overdue              INTEGER NOT NULL DEFAULT 0,
+    requesters           INTEGER NOT NULL DEFAULT 1,
+    duplicate_of         INTEGER REFERENCES work_orders(id),
+    created_by           INTEGER REFERENCES users(id),
+    created_at           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
+    version              INTEGER NOT NULL DEFAULT 1
+);
+
 -- index area_history_area
 CREATE INDEX area_history_area ON area_history (area_id, id);
 
@@ -431,6 +718,9 @@ CREATE INDEX buildings_compound ON buildings (compound_id);
 
 -- index buildings_path
 CREATE INDEX buildings_path ON buildings (path, id);
+
+-- index certificates_path
+CREATE INDEX certificates_path ON certificates (path, issued_at);
 
 -- index compounds_path
 CREATE INDEX compounds_path ON compounds (path, id);
@@ -461,6 +751,15 @@ CREATE INDEX migrant_registrations_expiry ON migrant_registrations (path, expire
 
 -- index migrant_registrations_person
 CREATE INDEX migrant_registrations_person ON migrant_registrations (person_id);
+
+-- index notices_unit
+CREATE INDEX notices_unit ON notices (unit_id, id);
+
+-- index notices_user
+CREATE INDEX notices_user ON notices (user_id, id);
+
+-- index outbox_due
+CREATE INDEX outbox_due ON outbox (state, next_at);
 
 -- index password_history_user
 CREATE INDEX password_history_user ON password_history (user_id, at);
@@ -510,11 +809,56 @@ CREATE INDEX reveals_user_at ON reveals (user_id, at);
 -- index rooms_building
 CREATE INDEX rooms_building ON rooms (building_id, unit_id);
 
+-- index service_routes_service
+CREATE INDEX service_routes_service ON service_routes (service_id, path);
+
 -- index sessions_user
 CREATE INDEX sessions_user ON sessions (user_id);
 
 -- index user_scopes_area
 CREATE INDEX user_scopes_area ON user_scopes (area_id);
+
+-- index wo_assignments_order
+CREATE INDEX wo_assignments_order ON wo_assignments (order_id, id);
+
+-- index wo_assignments_unit
+CREATE INDEX wo_assignments_unit ON wo_assignments (unit_id, ended_at, order_id);
+
+-- index wo_attachments_order
+CREATE INDEX wo_attachments_order ON wo_attachments (order_id);
+
+-- index wo_callbacks_open
+CREATE INDEX wo_callbacks_open ON wo_callbacks (path, done_at, due_at);
+
+-- index wo_callbacks_order
+CREATE INDEX wo_callbacks_order ON wo_callbacks (order_id);
+
+-- index wo_events_order
+CREATE INDEX wo_events_order ON wo_events (order_id, id);
+
+-- index wo_timers_due
+CREATE INDEX wo_timers_due ON wo_timers (state, fire_at);
+
+-- index work_orders_dup
+CREATE INDEX work_orders_dup ON work_orders (service_id, area_id, accepted_at);
+
+-- index work_orders_overdue
+CREATE INDEX work_orders_overdue ON work_orders (path, due_at) WHERE overdue = 1;
+
+-- index work_orders_path
+CREATE INDEX work_orders_path ON work_orders (path, id);
+
+-- index work_orders_person
+CREATE INDEX work_orders_person ON work_orders (requester_person_id, id) WHERE requester_person_id IS NOT NULL;
+
+-- index work_orders_phone
+CREATE INDEX work_orders_phone ON work_orders (contact_phone_bidx) WHERE contact_phone_bidx <> '';
+
+-- index work_orders_requester
+CREATE INDEX work_orders_requester ON work_orders (requester_user_id, id) WHERE requester_user_id IS NOT NULL;
+
+-- index work_orders_unit
+CREATE INDEX work_orders_unit ON work_orders (lead_unit_id, state, due_at);
 
 -- trigger audit_advance
 CREATE TRIGGER audit_advance AFTER INSERT ON audit
