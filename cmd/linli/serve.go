@@ -221,11 +221,13 @@ func notifyOptions(n config.Notify, s *store.Store, log *slog.Logger) notify.Opt
 }
 
 // runTimers fires the due work-order timers (deadline warnings, 催办,
-// 督办, closing unrated orders) every second until ctx ends. Timers are
-// rows: several processes may run this loop, each timer fires once.
+// 督办, closing unrated orders) every second until ctx ends, and deletes
+// unsent uploads once an hour. Timers are rows: several processes may run
+// this loop, each timer fires once.
 func runTimers(ctx context.Context, s *store.Store, log *slog.Logger) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var cleaned time.Time
 	for {
 		n, err := s.RunTimers(ctx, s.Now(), 200)
 		switch {
@@ -233,6 +235,13 @@ func runTimers(ctx context.Context, s *store.Store, log *slog.Logger) {
 			log.Error("work-order timers", slog.String("error", err.Error()))
 		case n > 0:
 			log.Debug("work-order timers fired", slog.Int("timers", n))
+		}
+		// Hourly: photos uploaded with a form that was never sent.
+		if now := s.Now(); now.Sub(cleaned) >= time.Hour {
+			cleaned = now
+			if _, err := s.CleanupAttachments(ctx, now); err != nil && ctx.Err() == nil {
+				log.Error("attachment cleanup", slog.String("error", err.Error()))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -1267,12 +1267,16 @@ func (h *history) rate(ho *horder) error {
 	if ho.self {
 		a = ho.creator
 	}
-	// The timer may have closed it unrated meanwhile (a long holiday).
-	cur, err := h.s.WorkOrder(h.ctx, a, ho.o.ID)
-	if err != nil {
-		return err
+	// The timer may have closed it unrated meanwhile (after a long
+	// holiday).
+	if h.now.Sub(ho.o.ResolvedAt) >= 7*24*time.Hour {
+		cur, err := h.s.WorkOrder(h.ctx, a, ho.o.ID)
+		if err != nil {
+			return err
+		}
+		ho.o = cur
 	}
-	if ho.o = cur; cur.State != linli.WOResolved {
+	if ho.o.State != linli.WOResolved {
 		return nil
 	}
 	second := ho.o.Ratings > 0

@@ -18,7 +18,7 @@ func quickWrites(ctx context.Context, s *store.Store) (restore func()) {
 	if s.Dialect() != "sqlite" {
 		return func() {}
 	}
-	if _, err := s.DB().ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+	if _, err := s.DB().ExecContext(ctx, "PRAGMA synchronous = OFF"); err != nil {
 		return func() {}
 	}
 	return func() { _, _ = s.DB().ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL") }

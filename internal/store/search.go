@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -345,6 +347,9 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 	var cur termKey
 	if after > 0 {
 		if err := s.queryRow(ctx, `SELECT path FROM persons WHERE id = ?`, after).Scan(&cur.path); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, linli.Invalid("cursor", "api.cursor.invalid")
+			}
 			return nil, s.mapErr(err)
 		}
 		cur.id = after

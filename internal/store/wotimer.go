@@ -169,7 +169,9 @@ func (s *Store) fireTimer(ctx context.Context, id int64) (bool, error) {
 			}
 			return tx.notifySupervisor(o.LeadUnitID, o, "wo.notify.escalated")
 		case TimerUnrated:
-			if o.State != linli.WOResolved {
+			// Only the timer of the order's latest resolution: one set by
+			// a resolution before a reopen does nothing.
+			if o.State != linli.WOResolved || forDue != "" && timerKey(o.ResolvedAt, time.Time{}) != forDue {
 				effect = false
 				return nil
 			}
@@ -187,12 +189,10 @@ func (s *Store) fireTimer(ctx context.Context, id int64) (bool, error) {
 }
 
 // scheduleUnrated sets the timer that closes a resolved order nobody
-// rated.
+// rated. It carries the resolution's time (the order was resolved now).
 func (tx *Tx) scheduleUnrated(o linli.WorkOrder) error {
 	days := tx.settingInt(SettingWOUnratedDays, 7)
-	_, err := tx.exec(`INSERT INTO wo_timers (order_id, kind, fire_at, for_due, created_at) VALUES (?, ?, ?, '', ?)`,
-		o.ID, TimerUnrated, tx.s.d.t(tx.now.AddDate(0, 0, days)), tx.s.d.t(tx.now))
-	return err
+	return tx.addTimer(o.ID, TimerUnrated, tx.now.AddDate(0, 0, days), timerKey(tx.now, time.Time{}))
 }
 
 // enqueue writes a message to the outbox. params are the message's

@@ -161,6 +161,13 @@ func TestResidentRequestJourney(t *testing.T) {
 		t.Fatalf("catalogue for a resident = %d", resp.StatusCode)
 	}
 
+	en := e.client()
+	en.Jar.SetCookies(mustURL(e.srv.URL), []*http.Cookie{{Name: "lang", Value: "en", Path: "/"}})
+	if resp, body := e.get(en, "/services?group=repair"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Repairs in public areas") ||
+		!strings.Contains(body, "5 working days") || !strings.Contains(body, "Log in to apply") {
+		t.Fatalf("English catalogue = %d", resp.StatusCode)
+	}
+
 	key := e.requestForm(res, "REPAIR-PUBLIC")
 	form := repairForm(key, areaA.ID)
 	photo := phonePhoto(t)
@@ -379,6 +386,9 @@ func TestResidentRatesAndWithdraws(t *testing.T) {
 	}
 	page := "/my/requests/" + itoa(o.ID)
 	resp, body := e.get(res, page)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("resolved request page = %d", resp.StatusCode)
+	}
 	for _, want := range []string{`id="rate"`, "已紧固扶手螺栓", unit.Name, "非常满意", "非常不满意", "已办结，待评价"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("resolved request page lacks %q", want)
