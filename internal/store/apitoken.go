@@ -149,7 +149,7 @@ func (s *Store) SetSetting(ctx context.Context, a linli.Actor, key, value string
 	if !a.Can(linli.PermSettingsManage) {
 		return linli.ErrForbidden
 	}
-	return s.write(ctx, func(tx *Tx) error {
+	err := s.write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM settings WHERE key = ?`, key); err != nil {
 			return err
 		}
@@ -158,4 +158,6 @@ func (s *Store) SetSetting(ctx context.Context, a linli.Actor, key, value string
 		}
 		return tx.audit(auditEvent(a, "setting.update", "setting", key, 0))
 	})
+	s.settings.Delete(key)
+	return err
 }

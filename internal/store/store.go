@@ -43,6 +43,7 @@ type Store struct {
 	cal      calCache // the working calendar (see workCalendar)
 	svc      svcCache // catalogue entries (see serviceByID)
 	rstmts   sync.Map // query → *sql.Stmt on the reader pool (see prepared)
+	settings sync.Map // key → cachedSetting (see settingInt)
 }
 
 // Options tune a store.

@@ -121,16 +121,29 @@ func actorKey(a linli.Actor) string {
 }
 
 // settingInt reads an integer setting inside a transaction.
+// Work-order settings are read on most transactions; they are kept for
+// settingTTL (a change through SetSetting is seen at once in this process).
 func (tx *Tx) settingInt(key string, def int) int {
+	if v, ok := tx.s.settings.Load(key); ok && time.Since(v.(cachedSetting).at) < settingTTL {
+		return v.(cachedSetting).n
+	}
+	n := def
 	var v string
-	if err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v); err != nil {
-		return def
+	if err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v); err == nil {
+		if x, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && x > 0 {
+			n = x
+		}
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-		return n
-	}
-	return def
+	tx.s.settings.Store(key, cachedSetting{n: n, at: time.Now()})
+	return n
 }
+
+type cachedSetting struct {
+	n  int
+	at time.Time
+}
+
+const settingTTL = 30 * time.Second
 
 // CreateWorkOrder registers a request from any channel. With an
 // idempotency key already used by the same actor, it returns the order
@@ -341,7 +354,12 @@ func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 		if err := tx.scheduleTimers(o.ID, o.DueAt, o.WarnAt, time.Time{}); err != nil {
 			return err
 		}
-		if err := tx.notifyRequester(o, "wo.notify.accepted"); err != nil {
+		// A new order has no merged requesters: its own contact is known.
+		var user int64
+		if self {
+			user = a.UserID
+		}
+		if err := tx.notifyContact(o, o.ID, user, in.ContactEmail, phoneSealed != "", "wo.notify.accepted", woParams(o)); err != nil {
 			return err
 		}
 		created = true

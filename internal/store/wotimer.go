@@ -247,21 +247,29 @@ func (tx *Tx) notifyRequester(o linli.WorkOrder, key string) error {
 		if err := tx.queryRow(`SELECT COALESCE(requester_user_id, 0), contact_email, contact_phone FROM work_orders WHERE id = ?`, id).Scan(&user, &email, &phone); err != nil {
 			return err
 		}
-		if user != 0 {
-			if err := tx.notice(user, 0, key, params, o.ID); err != nil {
-				return err
-			}
+		if err := tx.notifyContact(o, id, user, email, phone != "", key, params); err != nil {
+			return err
 		}
-		if email != "" {
-			if err := tx.enqueue("email", email, key, params, o.ID); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// notifyContact writes the messages to one requester: in-app to an
+// account, email to an address, SMS (through the gateway) when the order
+// (fromOrder: the order whose sealed phone it is) has a phone.
+func (tx *Tx) notifyContact(o linli.WorkOrder, fromOrder, user int64, email string, phone bool, key string, params map[string]any) error {
+	if user != 0 {
+		if err := tx.notice(user, 0, key, params, o.ID); err != nil {
+			return err
 		}
-		if phone != "" {
-			if err := tx.enqueue("webhook", "order:"+strconv.FormatInt(id, 10), key, params, o.ID); err != nil {
-				return err
-			}
+	}
+	if email != "" {
+		if err := tx.enqueue("email", email, key, params, o.ID); err != nil {
+			return err
 		}
+	}
+	if phone {
+		return tx.enqueue("webhook", "order:"+strconv.FormatInt(fromOrder, 10), key, params, o.ID)
 	}
 	return nil
 }
