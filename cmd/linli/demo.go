@@ -68,11 +68,17 @@ func cmdDemo(ctx context.Context, e env, args []string) int {
 	}
 	if err == nil && fresh && seeded && *orders > 0 {
 		hstart := time.Now()
-		var h demo.HistoryResult
-		h, err = demo.SeedHistory(ctx, s, clock.Set, demo.HistoryOptions{Seed: demo.DefaultSeed, End: end, Orders: *orders})
-		if err == nil {
+		h, herr := demo.SeedHistory(ctx, s, clock.Set, demo.HistoryOptions{Seed: demo.DefaultSeed, End: end, Orders: *orders})
+		switch {
+		case herr == nil:
 			fmt.Fprintf(e.stdout, "linli: wrote a history of %d work orders over the last %d days in %s\n", h.Orders, demo.HistoryDays,
 				time.Since(hstart).Round(time.Millisecond))
+		case ctx.Err() != nil:
+			err = herr
+		default:
+			// The district is seeded; the demo runs with the part of
+			// the history written so far.
+			fmt.Fprintf(e.stderr, "linli: the work-order history stopped: %v\n", herr)
 		}
 	}
 	clock.Set(time.Time{})

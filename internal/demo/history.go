@@ -106,15 +106,15 @@ func SeedHistory(ctx context.Context, s *store.Store, setNow func(time.Time), op
 		ctx: ctx, s: s, setNow: setNow,
 		r:     rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed0f4157029)),
 		start: HistoryStart(end, opt.Days), end: end,
-		ticks:     map[int64]bool{},
-		handlers:  map[int64]linli.Actor{},
-		streets:   map[int64]*hstreet{},
-		commByID:  map[int64]*hcomm{},
-		services:  map[string]linli.Service{},
-		units:     map[int64]linli.OrgUnit{},
-		byGroup:   map[string][]int64{},
-		res:       HistoryResult{States: map[linli.WOState]int{}},
-		propertys: map[int64]int64{},
+		ticks:    map[int64]bool{},
+		handlers: map[int64]linli.Actor{},
+		streets:  map[int64]*hstreet{},
+		commByID: map[int64]*hcomm{},
+		services: map[string]linli.Service{},
+		units:    map[int64]linli.OrgUnit{},
+		byGroup:  map[string][]int64{},
+		res:      HistoryResult{States: map[linli.WOState]int{}},
+		property: map[int64]int64{},
 	}
 	h.now = h.start.Add(-30 * time.Minute)
 	setNow(h.now)
@@ -152,7 +152,7 @@ type history struct {
 	now        time.Time
 	q          eventQueue
 	seq        int
-	ticks      map[int64]bool // unix seconds of the timer runs planned
+	ticks      map[int64]bool // unix seconds of the timer runs done
 
 	hash      string // the demo password's stored hash, copied from comm.worker
 	comms     []*hcomm
@@ -161,7 +161,7 @@ type history struct {
 	handlers  map[int64]linli.Actor
 	units     map[int64]linli.OrgUnit
 	byGroup   map[string][]int64 // department ids by service group, for re-dispatch
-	propertys map[int64]int64    // property company by community id
+	property  map[int64]int64    // property company by community id
 	services  map[string]linli.Service
 	svcCodes  []string
 	residents []linli.Actor
@@ -169,8 +169,7 @@ type history struct {
 	gridA1    linli.Area
 	gridUser  linli.Actor
 
-	orders []*horder
-	res    HistoryResult
+	res HistoryResult
 }
 
 // hcomm is a community of the history.
@@ -448,7 +447,7 @@ func (h *history) load() error {
 				st.office = u.ID
 			}
 		case "property_company":
-			h.propertys[u.AreaID] = u.ID
+			h.property[u.AreaID] = u.ID
 		case "department":
 			for _, g := range deptGroup[u.Name] {
 				h.byGroup[g] = append(h.byGroup[g], u.ID)
@@ -872,9 +871,13 @@ func (h *history) arrive(ch linli.Channel, c *hcomm, dupOf *horder) error {
 		pr = linli.PriorityNormal
 		desc = dupOf.o.Description + "（又有居民反映）"
 	}
+	addr := c.area.Name + " " + h.fill("{b}号楼")
+	if dupOf != nil {
+		addr = dupOf.o.Address
+	}
 	in := linli.WorkOrderInput{
 		ServiceCode: ho.svc.Code, Channel: ch, Priority: pr, AreaID: grid.ID,
-		Address: c.area.Name + " " + h.fill("{b}号楼"), Description: desc, Answers: h.answers(ho.svc, pr),
+		Address: addr, Description: desc, Answers: h.answers(ho.svc, pr),
 		Title: ho.svc.NameZh,
 	}
 	switch {
@@ -894,7 +897,6 @@ func (h *history) arrive(ch linli.Channel, c *hcomm, dupOf *horder) error {
 		return fmt.Errorf("demo: create a %s order as %s: %w", ho.svc.Code, ho.creator.Username, err)
 	}
 	ho.o = o
-	h.orders = append(h.orders, ho)
 	h.res.Orders++
 	h.watch(ho)
 	if dupOf != nil {
@@ -1064,7 +1066,7 @@ func (h *history) decideReturn(ho *horder) error {
 // the service's group.
 func (h *history) alternative(ho *horder, old int64) int64 {
 	var cands []int64
-	if p := h.propertys[ho.comm.area.ID]; p != 0 && ho.svc.Group == "repair" {
+	if p := h.property[ho.comm.area.ID]; p != 0 && ho.svc.Group == "repair" {
 		cands = append(cands, p)
 	}
 	cands = append(cands, h.streets[ho.comm.street].office)

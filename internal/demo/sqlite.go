@@ -6,14 +6,16 @@ import (
 	"github.com/linli-org/linli/internal/store"
 )
 
-// quickWrites lets a SQLite store commit without an fsync per transaction
-// while the demo is seeded (synchronous=NORMAL: the WAL stays consistent
-// after a crash, a power cut may lose the last transactions, which a demo
-// seeds again) and returns the function that restores the store's
-// synchronous=FULL. Seeding commits thousands of small transactions, each
-// waiting for the disk otherwise. The pragma applies to the writer pool's
-// one connection; a connection opened later has FULL from the store's
-// settings anyway. PostgreSQL is left as it is.
+// quickWrites lets a SQLite store commit without waiting for the disk
+// while the demo is seeded (synchronous=OFF on the writer pool's one
+// connection) and returns the function that sets the store's
+// synchronous=FULL back. Seeding commits thousands of small transactions
+// (the work-order history about 4,500), each of which would otherwise
+// wait for an fsync. A process crash loses nothing (the data is in the
+// operating system's cache); a power cut while seeding may damage the
+// new demo database, which is then deleted and seeded again. A connection
+// opened later has FULL from the store's settings anyway. PostgreSQL is
+// left as it is.
 func quickWrites(ctx context.Context, s *store.Store) (restore func()) {
 	if s.Dialect() != "sqlite" {
 		return func() {}
