@@ -73,7 +73,6 @@ func (q simQueue) Less(i, j int) bool          { return q[i].at.Before(q[j].at) 
 func (q simQueue) Swap(i, j int)               { q[i], q[j] = q[j], q[i] }
 func (q *simQueue) Push(x any)                 { *q = append(*q, x.(simStep)) }
 func (q *simQueue) Pop() any                   { o := (*q)[len(*q)-1]; *q = (*q)[:len(*q)-1]; return o }
-func (q simQueue) peekBefore(t time.Time) bool { return len(q) > 0 && q[0].at.Before(t) }
 
 // woBenchWorld is a district with units, services and a responsibility
 // map for the benchmarks.
