@@ -68,11 +68,11 @@ type simStep struct {
 
 type simQueue []simStep
 
-func (q simQueue) Len() int                    { return len(q) }
-func (q simQueue) Less(i, j int) bool          { return q[i].at.Before(q[j].at) }
-func (q simQueue) Swap(i, j int)               { q[i], q[j] = q[j], q[i] }
-func (q *simQueue) Push(x any)                 { *q = append(*q, x.(simStep)) }
-func (q *simQueue) Pop() any                   { o := (*q)[len(*q)-1]; *q = (*q)[:len(*q)-1]; return o }
+func (q simQueue) Len() int           { return len(q) }
+func (q simQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q simQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *simQueue) Push(x any)        { *q = append(*q, x.(simStep)) }
+func (q *simQueue) Pop() any          { o := (*q)[len(*q)-1]; *q = (*q)[:len(*q)-1]; return o }
 
 // woBenchWorld is a district with units, services and a responsibility
 // map for the benchmarks.
