@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -334,6 +336,17 @@ func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
 				return linli.Invalid("attachments", "wo.attachment.unknown")
+			}
+		}
+		if in.Open311Token {
+			// The token of a batch service commits with the order
+			// (Open311Token then finds it).
+			b := make([]byte, 12)
+			if _, err := rand.Read(b); err != nil {
+				return err
+			}
+			if _, err := tx.exec(`INSERT INTO open311_tokens (token, order_id, created_at) VALUES (?, ?, ?)`, hex.EncodeToString(b), id, now); err != nil {
+				return err
 			}
 		}
 		if in.IdempotencyKey != "" {
