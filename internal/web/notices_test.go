@@ -127,7 +127,7 @@ func TestOutboxAdminPage(t *testing.T) {
 	}
 	sys := e.as("sys.admin")
 	resp, body := e.get(sys, "/")
-	if !strings.Contains(body, `href="/admin/outbox"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `href="/admin/outbox"`) {
 		t.Errorf("no link to the outbox for the system admin")
 	}
 	resp, body = e.get(sys, "/admin/outbox")
