@@ -424,8 +424,7 @@ func BenchmarkWO1M(b *testing.B) {
 					}
 					queue = append(queue, time.Since(t))
 				}
-				for r := range 20 {
-					_ = r
+				for range 20 {
 					t := time.Now()
 					rep, err := s.KPIs(ctx, w.admin, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
 					if err != nil || rep.Total.Counts["created"] == 0 {

@@ -120,23 +120,9 @@ var queueStates = []linli.WOState{linli.WOInProgress, linli.WOContacted, linli.W
 // time). unitID 0 is the actor's own unit; another unit needs wo.supervise
 // and the unit's area in scope.
 func (s *Store) UnitQueue(ctx context.Context, a linli.Actor, unitID int64, tab string, now time.Time, limit int) ([]linli.WorkOrder, error) {
-	if unitID == 0 {
-		unitID = a.OrgUnitID
-	}
-	if unitID == 0 || !a.Can(linli.PermWORead) {
-		return nil, linli.ErrNotFound
-	}
-	if unitID != a.OrgUnitID {
-		if !a.Can(linli.PermWOSupervise) {
-			return nil, linli.ErrNotFound
-		}
-		var areaID int64
-		if err := s.queryRow(ctx, `SELECT area_id FROM org_units WHERE id = ?`, unitID).Scan(&areaID); err != nil {
-			return nil, s.mapErr(err)
-		}
-		if _, err := s.Area(ctx, a, areaID); err != nil {
-			return nil, err
-		}
+	unitID, err := s.queueUnit(ctx, a, unitID)
+	if err != nil {
+		return nil, err
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 50
@@ -175,14 +161,37 @@ func (s *Store) UnitQueue(ctx context.Context, a linli.Actor, unitID int64, tab 
 	return s.listWO(ctx, q, all...)
 }
 
+// queueUnit is the unit whose queue the actor asks for (0: their own),
+// or ErrNotFound: another unit's queue needs wo.supervise and the unit's
+// area in scope.
+func (s *Store) queueUnit(ctx context.Context, a linli.Actor, unitID int64) (int64, error) {
+	if unitID == 0 {
+		unitID = a.OrgUnitID
+	}
+	if unitID == 0 || !a.Can(linli.PermWORead) {
+		return 0, linli.ErrNotFound
+	}
+	if unitID != a.OrgUnitID {
+		if !a.Can(linli.PermWOSupervise) {
+			return 0, linli.ErrNotFound
+		}
+		var areaID int64
+		if err := s.queryRow(ctx, `SELECT area_id FROM org_units WHERE id = ?`, unitID).Scan(&areaID); err != nil {
+			return 0, s.mapErr(err)
+		}
+		if _, err := s.Area(ctx, a, areaID); err != nil {
+			return 0, err
+		}
+	}
+	return unitID, nil
+}
+
 // QueueCounts counts a unit's orders per tab (the same access rule as
 // UnitQueue).
 func (s *Store) QueueCounts(ctx context.Context, a linli.Actor, unitID int64, now time.Time) (map[string]int, error) {
-	if _, err := s.UnitQueue(ctx, a, unitID, QueueToSign, now, 1); err != nil {
+	unitID, err := s.queueUnit(ctx, a, unitID)
+	if err != nil {
 		return nil, err
-	}
-	if unitID == 0 {
-		unitID = a.OrgUnitID
 	}
 	in := "?" + strings.Repeat(", ?", len(queueStates)-1)
 	open := []any{unitID}
