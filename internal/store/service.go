@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,28 +26,23 @@ func scanService(r scanner) (linli.Service, error) {
 	var sv linli.Service
 	var keywords, materials, attrs, deadlines, answers string
 	var cert, public, anon, reopen int
-	var retiredT tmNull
+	var retired time.Time
 	err := r.Scan(&sv.ID, &sv.Code, &sv.NameZh, &sv.NameEn, &sv.Group, &sv.Description, &sv.DescriptionEn, &keywords, &materials,
 		&sv.WhoMayApply, &sv.Duty, &sv.Authority, &sv.Funding, &sv.Referral, &cert, &sv.CertTemplate, &sv.CertDays, &sv.DefaultUnitID,
-		&attrs, &deadlines, &answers, &public, &anon, &reopen, &retiredT, &sv.Version)
+		&attrs, &deadlines, &answers, &public, &anon, &reopen, tm{&retired}, &sv.Version)
 	if err != nil {
 		return sv, err
 	}
-	sv.Certificate, sv.Public, sv.Anonymous, sv.ReopenOnBad, sv.Retired = cert != 0, public != 0, anon != 0, reopen != 0, retiredT.valid
-	_ = json.Unmarshal([]byte(keywords), &sv.Keywords)
-	_ = json.Unmarshal([]byte(materials), &sv.Materials)
-	_ = json.Unmarshal([]byte(attrs), &sv.Attrs)
-	_ = json.Unmarshal([]byte(deadlines), &sv.Deadlines)
-	_ = json.Unmarshal([]byte(answers), &sv.Answers)
+	sv.Certificate, sv.Public, sv.Anonymous, sv.ReopenOnBad, sv.Retired = cert != 0, public != 0, anon != 0, reopen != 0, !retired.IsZero()
+	for _, f := range []struct {
+		col string
+		to  any
+	}{{keywords, &sv.Keywords}, {materials, &sv.Materials}, {attrs, &sv.Attrs}, {deadlines, &sv.Deadlines}, {answers, &sv.Answers}} {
+		if err := json.Unmarshal([]byte(f.col), f.to); err != nil {
+			return sv, fmt.Errorf("store: service %s: %w", sv.Code, err)
+		}
+	}
 	return sv, nil
-}
-
-// tmNull scans a nullable time and remembers whether it was set.
-type tmNull struct{ valid bool }
-
-func (t *tmNull) Scan(v any) error {
-	t.valid = v != nil
-	return nil
 }
 
 func b2i(b bool) int {

@@ -188,15 +188,15 @@ func BenchmarkWODayReplay(b *testing.B) {
 				}
 				el := time.Since(start)
 				b.StopTimer()
-				var sum, max int
+				var sum, peakHour int
 				for _, p := range peak {
 					sum += p
-					max = max0(max, p)
+					peakHour = max(peakHour, p)
 				}
 				b.ReportMetric(el.Seconds(), "replay-s")
 				b.ReportMetric(float64(steps)/el.Seconds(), "tx/s")
 				b.ReportMetric(float64(errs), "errors")
-				b.ReportMetric(float64(max)/(float64(sum)/24), "peak/avg")
+				b.ReportMetric(float64(peakHour)/(float64(sum)/24), "peak/avg")
 				list, err := s.ListWorkOrders(ctx, w.clerk, store.WOFilter{States: []linli.WOState{linli.WOVerified}, Limit: 1})
 				if err != nil || len(list) != 1 {
 					b.Errorf("no verified order after the replay: %v", err)
@@ -204,13 +204,6 @@ func BenchmarkWODayReplay(b *testing.B) {
 			}
 		})
 	}
-}
-
-func max0(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // woScaleWorld is a district of 40 communities (a grid each), 40
@@ -398,16 +391,6 @@ func BenchmarkWO1M(b *testing.B) {
 			loadOrders(b, s, w, n, now)
 			b.ReportMetric(time.Since(t0).Seconds(), "load-s")
 			ctx := context.Background()
-			if d == "sqlite" && os.Getenv("LINLI_BENCH_EXPLAIN") == "1" {
-				for _, q := range []string{
-					`SELECT COUNT(*) FROM work_orders o WHERE o.lead_unit_id = 5 AND o.state IN ('in_progress', 'contacted') AND o.due_at <= '2026'`,
-					`SELECT * FROM (SELECT o.id FROM work_orders o JOIN services sv ON sv.id = o.service_id LEFT JOIN org_units u ON u.id = o.lead_unit_id WHERE o.lead_unit_id = 5 AND o.state = 'in_progress' ORDER BY o.due_at, o.id LIMIT 50) q0`,
-					`SELECT path, unit_id, service_id, kind, n, num_sum, flag_sum FROM kpi_daily WHERE day >= '2026-09-15' AND day < '2026-10-01' AND kind IN ('a','b') AND ((path >= '/1/' AND path < '/10'))`,
-				} {
-					plan, err := s.BenchExplain(ctx, q)
-					b.Logf("%s\n%s %v", q, plan, err)
-				}
-			}
 			b.ResetTimer()
 			for range b.N {
 				var queue, kpiMonth, kpiMid []time.Duration

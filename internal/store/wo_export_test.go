@@ -26,32 +26,9 @@ func (s *Store) BenchInsert(ctx context.Context, table string, cols []string, ar
 // BenchAnalyze refreshes the planner's statistics (PostgreSQL) after a
 // bulk insert.
 func (s *Store) BenchAnalyze(ctx context.Context) error {
-	if s.d.pg() {
-		_, err := s.db.ExecContext(ctx, `ANALYZE`)
-		return err
-	}
 	_, err := s.db.ExecContext(ctx, `ANALYZE`)
 	return err
 }
 
 // BenchTime is the database's value of a time.
 func (s *Store) BenchTime(t time.Time) any { return s.d.t(t) }
-
-// BenchExplain returns SQLite's query plan of q.
-func (s *Store) BenchExplain(ctx context.Context, q string, args ...any) (string, error) {
-	rows, err := s.rdb.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
-	out := ""
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			return "", err
-		}
-		out += detail + "\n"
-	}
-	return out, rows.Err()
-}

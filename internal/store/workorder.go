@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -223,7 +224,7 @@ func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 		if in.Priority == "" {
 			in.Priority = linli.PriorityNormal
 		}
-		if !containsPriority(in.Priority) {
+		if !slices.Contains(linli.Priorities, in.Priority) {
 			v.Add("priority", "wo.priority.invalid")
 		}
 		if in.Channel == "" {
@@ -232,7 +233,7 @@ func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 				in.Channel = linli.ChannelWeb
 			}
 		}
-		if !containsChannel(in.Channel) || (self && in.Channel != linli.ChannelWeb) {
+		if !slices.Contains(linli.Channels, in.Channel) || (self && in.Channel != linli.ChannelWeb) {
 			v.Add("channel", "wo.channel.invalid")
 		}
 		if in.HasPoint && (in.Lat < -90 || in.Lat > 90 || in.Lon < -180 || in.Lon > 180) {
@@ -393,24 +394,6 @@ func flatAnswers(m map[string][]string) []string {
 		out = append(out, v...)
 	}
 	return out
-}
-
-func containsPriority(p linli.Priority) bool {
-	for _, x := range linli.Priorities {
-		if x == p {
-			return true
-		}
-	}
-	return false
-}
-
-func containsChannel(c linli.Channel) bool {
-	for _, x := range linli.Channels {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // pathIDs returns the community, street and district ids of an area path
