@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"sync"
@@ -117,16 +118,14 @@ func (s *Store) PendingTimers(ctx context.Context) (int64, error) {
 func (s *Store) fireTimer(ctx context.Context, id int64) (bool, error) {
 	effect := false
 	err := s.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE wo_timers SET state = 'fired', fired_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'`, tx.s.d.t(tx.now), id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return nil // another runner fired it
-		}
 		var orderID int64
 		var kind, forDue string
-		if err := tx.queryRow(`SELECT order_id, kind, for_due FROM wo_timers WHERE id = ?`, id).Scan(&orderID, &kind, &forDue); err != nil {
+		err := tx.queryRow(`UPDATE wo_timers SET state = 'fired', fired_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending'
+			RETURNING order_id, kind, for_due`, tx.s.d.t(tx.now), id).Scan(&orderID, &kind, &forDue)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // another runner fired it
+		}
+		if err != nil {
 			return err
 		}
 		o, err := tx.workOrderSys(orderID)
