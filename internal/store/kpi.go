@@ -180,42 +180,15 @@ func (s *Store) KPIs(ctx context.Context, a linli.Actor, from, to time.Time) (KP
 	}
 	r.Total = kpiRow(total, r.MinVolume)
 	r.Total.Label = "total"
-	names := func(q string, ids []int64) (map[int64]string, error) {
-		out := map[int64]string{}
-		if len(ids) == 0 {
-			return out, nil
-		}
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		rows, err := s.query(ctx, q+` IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
-		if err != nil {
-			return nil, s.mapErr(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				return nil, err
-			}
-			out[id] = name
-		}
-		return out, rows.Err()
-	}
-	var uids, sids []int64
-	for id := range units {
-		uids = append(uids, id)
-	}
-	for id := range svcs {
-		sids = append(sids, id)
-	}
-	un, err := names(`SELECT id, name FROM org_units WHERE id`, uids)
+	un, err := kpiNames(ctx, s, `SELECT id, name FROM org_units WHERE id`, units)
 	if err != nil {
 		return r, err
 	}
-	sn, err := names(`SELECT id, name_zh FROM services WHERE id`, sids)
+	sn, err := kpiNames(ctx, s, `SELECT id, name_zh FROM services WHERE id`, svcs)
+	if err != nil {
+		return r, err
+	}
+	cn, err := kpiNames(ctx, s, `SELECT path, name FROM areas WHERE path`, comms)
 	if err != nil {
 		return r, err
 	}
@@ -228,30 +201,6 @@ func (s *Store) KPIs(ctx context.Context, a linli.Actor, from, to time.Time) (KP
 		row := kpiRow(acc, r.MinVolume)
 		row.Key, row.Label = id, sn[id]
 		r.ByService = append(r.ByService, row)
-	}
-	var paths []string
-	for p := range comms {
-		paths = append(paths, p)
-	}
-	cn := map[string]string{}
-	if len(paths) > 0 {
-		args := make([]any, len(paths))
-		for i, p := range paths {
-			args[i] = p
-		}
-		rows, err := s.query(ctx, `SELECT path, name FROM areas WHERE path IN (?`+strings.Repeat(", ?", len(paths)-1)+`)`, args...)
-		if err != nil {
-			return r, s.mapErr(err)
-		}
-		for rows.Next() {
-			var p, name string
-			if err := rows.Scan(&p, &name); err != nil {
-				rows.Close()
-				return r, err
-			}
-			cn[p] = name
-		}
-		rows.Close()
 	}
 	for p, acc := range comms {
 		row := kpiRow(acc, r.MinVolume)
@@ -385,4 +334,31 @@ func rollKind(kind string, flag bool) string {
 		return "sign_again"
 	}
 	return kind
+}
+
+// kpiNames reads the names of the keys of m (unit or service ids, or
+// community paths) with q, a query ending in the key column.
+func kpiNames[K int64 | string](ctx context.Context, s *Store, q string, m map[K]*kpiAcc) (map[K]string, error) {
+	out := map[K]string{}
+	if len(m) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(m))
+	for k := range m {
+		args = append(args, k)
+	}
+	rows, err := s.query(ctx, q+` IN (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return nil, s.mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k K
+		var name string
+		if err := rows.Scan(&k, &name); err != nil {
+			return nil, err
+		}
+		out[k] = name
+	}
+	return out, rows.Err()
 }
