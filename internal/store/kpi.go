@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -109,13 +108,8 @@ func (s *Store) KPIs(ctx context.Context, a linli.Actor, from, to time.Time) (KP
 		return r, linli.Invalid("to", "kpi.range.too_long")
 	}
 	r.From, r.To = from, to
-	r.MinVolume = 10
-	if v, _ := s.Setting(ctx, SettingKPIMinVolume); v != "" {
-		var n int64
-		if _, err := fmt.Sscan(v, &n); err == nil && n > 0 {
-			r.MinVolume = n
-		}
-	}
+	v, _ := s.Setting(ctx, SettingKPIMinVolume)
+	r.MinVolume = int64(settingNumber(v, 10))
 	total := newAcc()
 	units, comms, svcs := map[int64]*kpiAcc{}, map[string]*kpiAcc{}, map[int64]*kpiAcc{}
 	add := func(path string, unit, svc int64, kind string, n, num, flag int64) {

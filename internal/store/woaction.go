@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -442,13 +441,8 @@ func (s *Store) PossibleDuplicates(ctx context.Context, a linli.Actor, id int64)
 	if err != nil {
 		return nil, err
 	}
-	hours := 72
-	if v, _ := s.Setting(ctx, SettingWODupHours); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			hours = n
-		}
-	}
-	win := time.Duration(hours) * time.Hour
+	v, _ := s.Setting(ctx, SettingWODupHours)
+	win := time.Duration(settingNumber(v, 72)) * time.Hour
 	cond, args := woVisible(a)
 	rows, err := s.query(ctx, `SELECT `+woCols+` FROM `+woFrom+` WHERE o.service_id = ? AND o.area_id = ? AND o.id <> ?
 		AND o.accepted_at >= ? AND o.accepted_at <= ? AND o.state NOT IN ('answered', 'archived', 'void', 'duplicate', 'withdrawn', 'verified')

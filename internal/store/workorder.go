@@ -130,15 +130,20 @@ func (tx *Tx) settingInt(key string, def int) int {
 	if v, ok := tx.s.settings.Load(key); ok && time.Since(v.(cachedSetting).at) < settingTTL {
 		return v.(cachedSetting).n
 	}
-	n := def
 	var v string
-	if err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v); err == nil {
-		if x, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && x > 0 {
-			n = x
-		}
-	}
+	_ = tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v) // unset: the default
+	n := settingNumber(v, def)
 	tx.s.settings.Store(key, cachedSetting{n: n, at: time.Now()})
 	return n
+}
+
+// settingNumber is a positive whole-number setting, or def when it is
+// unset or not one.
+func settingNumber(v string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
 
 type cachedSetting struct {
