@@ -44,6 +44,11 @@ type Store struct {
 	svc      svcCache // catalogue entries (see serviceByID)
 	rstmts   sync.Map // query → *sql.Stmt on the reader pool (see prepared)
 	settings sync.Map // key → cachedSetting (see settingInt)
+	// writers is the queue of SQLite's single writer: a goroutine blocked
+	// sending on a channel is woken in arrival order, whereas database/sql
+	// hands a freed connection to a random waiter, which gave concurrent
+	// requests a long latency tail. nil on PostgreSQL (a pool of writers).
+	writers chan struct{}
 }
 
 // Options tune a store.
@@ -98,6 +103,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		s.db.SetMaxOpenConns(1) // one writer: writers queue instead of failing
+		s.writers = make(chan struct{}, 1)
 		s.db.SetConnMaxIdleTime(0)
 		rq := url.Values{}
 		for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"} {
@@ -346,6 +352,14 @@ func (s *Store) writeOn(ctx context.Context, conn *sql.Conn, fn func(tx *Tx) err
 	if conn != nil {
 		sqltx, err = conn.BeginTx(ctx, nil)
 	} else {
+		if s.writers != nil {
+			select {
+			case s.writers <- struct{}{}:
+				defer func() { <-s.writers }()
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		sqltx, err = s.db.BeginTx(ctx, nil)
 	}
 	if err != nil {
