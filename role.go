@@ -82,7 +82,7 @@ var RolePermissions = map[Role][]Permission{
 	RoleResident:        {PermSelfService},
 	RoleVolunteer:       {PermSelfService, PermVolunteer},
 	RoleGridWorker:      {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermWORead, PermWOIntake},
-	RoleCommunityWorker: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermWORead, PermWOIntake, PermWOHandle},
+	RoleCommunityWorker: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermWORead, PermWOIntake, PermWOHandle, PermKPIRead},
 	RoleCommunityHead: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermUserRead,
 		PermPIIReveal, PermSensitiveRead, PermRestrictedRead, PermDataExport, PermWORead, PermWOIntake, PermWOHandle, PermWOSupervise, PermKPIRead},
 	RoleStreetStaff: {PermDashboard, PermAreaRead, PermPersonRead, PermPersonWrite, PermUserRead,

@@ -43,6 +43,7 @@ func commands() []command {
 		{"audit", "audit log tools: verify", cmdAudit},
 		{"keys", "key tools: rotate", cmdKeys},
 		{"backup", "make a consistent online copy of a SQLite database", cmdBackup},
+		{"load", "drive a server on this machine with a realistic mix and report latency, throughput and memory", cmdLoad},
 		{"open311", "Open311 tools: check (an endpoint against the GeoReport v2 specification)", cmdOpen311},
 		{"version", "print the version", cmdVersion},
 		{"help", "explain the commands", nil},

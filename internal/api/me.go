@@ -15,6 +15,7 @@ type meJSON struct {
 	TokenID     int64           `json:"token_id,omitempty"`
 	Username    string          `json:"username"`
 	Roles       []string        `json:"roles"`
+	OrgUnitID   int64           `json:"org_unit_id,omitempty"` // the unit the account works for (承办单位), if any
 	Permissions []string        `json:"permissions"`
 	Scope       []scopeNodeJSON `json:"scope"`
 }
@@ -32,7 +33,7 @@ type scopeNodeJSON struct {
 // the actor the server authenticated.
 func (s *server) me(w http.ResponseWriter, r *http.Request) error {
 	a := actorOf(r)
-	out := meJSON{Kind: "user", ID: a.UserID, Username: a.Username, Roles: roleNames(a.Roles),
+	out := meJSON{Kind: "user", ID: a.UserID, Username: a.Username, Roles: roleNames(a.Roles), OrgUnitID: a.OrgUnitID,
 		Permissions: []string{}, Scope: []scopeNodeJSON{}}
 	if a.TokenID != 0 {
 		out.Kind, out.ID, out.TokenID = "token", 0, a.TokenID
