@@ -299,7 +299,7 @@ func TestCrashKill9Postgres(t *testing.T) {
 		t.Errorf("restart to ready took %s, want ≤ 2 s", slowest)
 	}
 	var bad int
-	if err := pg.QueryRow(`SELECT count(*) FROM `+schema+`.work_orders o WHERE NOT EXISTS (SELECT 1 FROM `+schema+`.wo_events e WHERE e.order_id = o.id)`).Scan(&bad); err != nil || bad != 0 {
+	if err := pg.QueryRow(`SELECT count(*) FROM ` + schema + `.work_orders o WHERE NOT EXISTS (SELECT 1 FROM ` + schema + `.wo_events e WHERE e.order_id = o.id)`).Scan(&bad); err != nil || bad != 0 {
 		t.Errorf("%d orders without events (%v)", bad, err)
 	}
 	verifyAudit(t, dbURL, key)
