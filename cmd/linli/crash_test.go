@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -65,7 +66,14 @@ func startChild(t *testing.T, dbURL, keyFile string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	// The server's log is shown only when the test fails.
+	var logb bytes.Buffer
+	cmd.Stderr = &lockedWriter{w: &logb}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", cmd.Stderr.(*lockedWriter).String())
+		}
+	})
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -104,6 +112,28 @@ func startChild(t *testing.T, dbURL, keyFile string) *child {
 	}
 	c.ready = time.Since(start)
 	return c
+}
+
+// lockedWriter is a buffer that the child's stderr copier and the test's
+// cleanup may use at once.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w.Len() > 1<<20 {
+		return len(p), nil // enough to see what went wrong
+	}
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
 }
 
 func (c *child) kill() {
