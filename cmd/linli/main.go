@@ -44,6 +44,7 @@ func commands() []command {
 		{"keys", "key tools: rotate", cmdKeys},
 		{"backup", "make a consistent online copy of a SQLite database", cmdBackup},
 		{"load", "drive a server on this machine with a realistic mix and report latency, throughput and memory", cmdLoad},
+		{"restore", "check a SQLite backup and put it in place as a new database", cmdRestore},
 		{"open311", "Open311 tools: check (an endpoint against the GeoReport v2 specification)", cmdOpen311},
 		{"version", "print the version", cmdVersion},
 		{"help", "explain the commands", nil},
