@@ -190,7 +190,6 @@ type client struct {
 	rng   *rand.Rand // setup only
 	seed  uint64
 	unit  int64
-	areas []int64 // grids of the people it found
 	svcs  []service
 	ppl   []person
 	frags []string
@@ -335,10 +334,9 @@ func (c *client) run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	wg.Wait()
-	elapsed := time.Since(measureFrom)
-	if elapsed > cfg.Duration*2 {
-		elapsed = cfg.Duration * 2
-	}
+	// The measured window ends when the last request sent in it has been
+	// answered (at most the per-request timeout after its end).
+	elapsed := max(time.Since(measureFrom), cfg.Duration)
 	cancel()
 	rep := Report{Target: c.base.String(), Rate: cfg.Rate, Duration: cfg.Duration, Concurrency: cfg.Concurrency,
 		Sent: int(rec.sent.Load()), Skipped: int(rec.skipped.Load()), Errors: map[string]int{}}
@@ -359,7 +357,7 @@ func (c *client) run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	rep.Latency = summarise(all)
-	rep.Throughput = float64(answered) / cfg.Duration.Seconds()
+	rep.Throughput = float64(answered) / elapsed.Seconds()
 	if rep.Sent > 0 {
 		rep.WriteShare = float64(rec.writes.Load()) / float64(rep.Sent)
 	}
