@@ -351,4 +351,8 @@ type WOActionInput struct {
 	DuplicateOf int64  // mark_duplicate: the order it merges into
 	Version     int64  // the version read (optimistic lock); 0 skips the check
 	Channel     string // rate: web, callback, open311
+	// Certificate is the number of the certificate issued with an answer
+	// or a resolve; only the store's IssueCertificate sets it (Act clears
+	// it), and the event records it.
+	Certificate string
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/linli-org/linli/internal/auth"
 	"github.com/linli-org/linli/internal/demo"
 	"github.com/linli-org/linli/internal/store"
+	"github.com/linli-org/linli/internal/testlog"
 )
 
 const (
@@ -57,8 +58,10 @@ func startE2EServer(t *testing.T) *e2eServer {
 	done := make(chan int, 1)
 	getenv := func(string) string { return "" }
 	go func() {
-		code := run(ctx, []string{"demo", "--db", srv.dbPath, "--key-file", filepath.Join(dir, "e2e.key"), "--addr", "127.0.0.1:0"},
-			getenv, nil, pw, io.Discard)
+		// The program's log (stderr, JSON at debug level) goes to testlog,
+		// for the personal-data scan after the suite (check C04).
+		code := run(ctx, []string{"demo", "--db", srv.dbPath, "--key-file", filepath.Join(dir, "e2e.key"), "--addr", "127.0.0.1:0", "--log-level", "debug"},
+			getenv, nil, pw, testlog.Writer())
 		pw.Close()
 		done <- code
 	}()

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"github.com/linli-org/linli"
@@ -36,6 +37,8 @@ type server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	methods []string // every method some route serves, for the Allow header
+	// photoSlots bounds the photos being decoded at once (attachment.go).
+	photoSlots chan struct{}
 }
 
 // fallbackPattern catches every request no route matches (unknown paths and
@@ -44,7 +47,7 @@ const fallbackPattern = "/"
 
 // New builds the /api/v1 handler.
 func New(d Deps) http.Handler {
-	s := &server{st: d.Store, log: d.Logger, mux: http.NewServeMux()}
+	s := &server{st: d.Store, log: d.Logger, mux: http.NewServeMux(), photoSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

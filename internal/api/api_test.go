@@ -46,7 +46,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, logs: &bytes.Buffer{}}
-	f.h = New(Deps{Store: st, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))})
+	f.h = New(Deps{Store: st, Logger: testLogger(f.logs)})
 	f.tr = mustTree(t, st)
 	return f
 }

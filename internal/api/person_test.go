@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -50,7 +49,7 @@ func newRegistry(t *testing.T) *registry {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, logs: &bytes.Buffer{}}
-	f.h = New(Deps{Store: st, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))})
+	f.h = New(Deps{Store: st, Logger: testLogger(f.logs)})
 	f.tr = mustTree(t, st)
 	rg := &registry{fixture: f, worker: actorOn(0, "worker.a", []linli.Role{linli.RoleCommunityWorker}, f.tr.a),
 		idA: idWith("11010119800101001"), idB: idWith("11010119750505002"), phoneA: "13800138000", phoneB: "13912345678"}

@@ -37,7 +37,11 @@ type route struct {
 // store decides: an order the caller may not see is 404, an action the
 // caller's role may not take 403, one the state table forbids 409. The
 // unit queue, the overdue board, call-backs and KPIs need wo.read,
-// wo.supervise, wo.intake and kpi.read (else 403).
+// wo.supervise, wo.intake and kpi.read (else 403). A work order's
+// certificate is issued by whom the store allows (403 otherwise); the
+// certificate register needs wo.read (else 403) and is scoped. A photo is uploaded by
+// residents and intake staff (else 403) and read by those who may see its
+// order, or its uploader until it is linked (else 404).
 func (s *server) routes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/openapi.json", public: true, h: s.openAPI},
@@ -93,11 +97,16 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/work-orders/{id}/timeline", h: s.workOrderTimeline},
 		{method: "GET", path: "/api/v1/work-orders/{id}/assignments", h: s.workOrderAssignments},
 		{method: "POST", path: "/api/v1/work-orders/{id}/actions", h: s.actOnWorkOrder},
+		{method: "POST", path: "/api/v1/work-orders/{id}/certificate", h: s.issueCertificate},
+		{method: "GET", path: "/api/v1/certificates", perm: linli.PermWORead, h: s.listCertificates},
+		{method: "GET", path: "/api/v1/certificates/{id}", perm: linli.PermWORead, h: s.getCertificate},
 		{method: "GET", path: "/api/v1/queue", perm: linli.PermWORead, h: s.queue},
 		{method: "GET", path: "/api/v1/overdue", perm: linli.PermWOSupervise, h: s.overdue},
 		{method: "GET", path: "/api/v1/callbacks", perm: linli.PermWOIntake, h: s.listCallbacks},
 		{method: "POST", path: "/api/v1/callbacks/{id}/complete", perm: linli.PermWOIntake, h: s.completeCallback},
 		{method: "GET", path: "/api/v1/kpis", perm: linli.PermKPIRead, h: s.kpis},
+		{method: "POST", path: "/api/v1/attachments", h: s.uploadAttachment},
+		{method: "GET", path: "/api/v1/attachments/{name}", h: s.getAttachment},
 
 		{method: "GET", path: "/api/v1/audit", h: s.listAudit},
 	}

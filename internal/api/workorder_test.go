@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -43,7 +42,7 @@ func newWOFixture(t *testing.T) *woFixture {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, logs: &bytes.Buffer{}}
-	f.h = New(Deps{Store: st, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))})
+	f.h = New(Deps{Store: st, Logger: testLogger(f.logs)})
 	f.tr = mustTree(t, st)
 	w := &woFixture{fixture: f}
 	con := linli.ConsoleActor()
@@ -364,7 +363,7 @@ func TestWorkOrderFlowThroughAPI(t *testing.T) {
 
 	// KPIs of this month in the street: one return of two dispatches, one
 	// reopen of two resolutions.
-	mustProblem(t, w.get(w.clerk, "/api/v1/kpis"), http.StatusForbidden)
+	mustProblem(t, w.get(w.unitStaff, "/api/v1/kpis"), http.StatusForbidden) // a unit's staff has no kpi.read
 	rep := mustJSON[kpiReportJSON](t, w.get(w.sup, "/api/v1/kpis"), http.StatusOK)
 	vals := map[string]kpiValueJSON{}
 	for _, v := range rep.Total.Values {
@@ -614,7 +613,7 @@ func TestWorkOrderSchemasMatchJSON(t *testing.T) {
 		"KPIRow": kpiRowJSON{}, "KPIValue": kpiValueJSON{}, "KPIDefinition": kpiDefJSON{},
 		"CreateWorkOrderRequest": createWorkOrderRequest{}, "Contact": contactRequest{}, "ActionRequest": actionRequest{},
 		"ServiceInput": createServiceRequest{}, "UpdateServiceRequest": updateServiceRequest{}, "SetRouteRequest": setRouteRequest{},
-		"CompleteCallbackRequest": completeCallbackRequest{},
+		"CompleteCallbackRequest": completeCallbackRequest{}, "Attachment": attachmentJSON{},
 	} {
 		b, err := json.Marshal(v)
 		if err != nil {

@@ -35,6 +35,7 @@ import (
 	"github.com/linli-org/linli/internal/notify"
 	"github.com/linli-org/linli/internal/seal"
 	"github.com/linli-org/linli/internal/store"
+	"github.com/linli-org/linli/internal/testlog"
 )
 
 // clock is a settable clock shared by the stores of a test.
@@ -201,7 +202,8 @@ func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 
 func newLogger() (*slog.Logger, *logBuffer) {
 	lb := &logBuffer{}
-	return slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug})), lb
+	// The lines go to testlog too, for the scan after the suite (C04).
+	return slog.New(slog.NewJSONHandler(io.MultiWriter(lb, testlog.Writer()), &slog.HandlerOptions{Level: slog.LevelDebug})), lb
 }
 
 // noPersonalData fails when the logs or the administrators' view of the

@@ -59,6 +59,8 @@ var (
 	errNoService  = newErr(http.StatusNotFound, "open311.service_code.unknown")
 	errNoRequest  = newErr(http.StatusNotFound, "open311.request.not_found")
 	errNoToken    = newErr(http.StatusNotFound, "open311.token.not_found")
+	errMediaKey   = newErr(http.StatusForbidden, "open311.media.api_key")
+	errNoMedia    = newErr(http.StatusNotFound, "open311.media.not_found")
 )
 
 // fail renders an error. A validation error of the store becomes a 400

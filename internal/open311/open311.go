@@ -8,7 +8,8 @@
 // authentication: the api_key (a form field or "Authorization: Bearer") is
 // one of the platform's API tokens, required to POST and optional on a GET
 // (a token that reads work orders sees the free text of its scope's
-// requests); session cookies are never looked at, so no request here acts
+// requests, and the URLs of their photos, which only such a key may fetch:
+// media.go); session cookies are never looked at, so no request here acts
 // on a browser's behalf. Every handler
 // returns an error that one adapter renders in the specification's format
 // (errors.go). The whole surface is the route table in routes.go; docs/API.md
@@ -20,6 +21,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -35,7 +37,8 @@ const Prefix = "/open311/v2/"
 // Specification is the token of the GeoReport v2 specification.
 const Specification = "http://wiki.open311.org/GeoReport_v2"
 
-// maxBody bounds a POST body.
+// maxBody bounds a POST body, but for a multipart one with a photo
+// (bodyLimit).
 const maxBody = 1 << 20
 
 // Deps are what the interface needs.
@@ -55,6 +58,8 @@ type server struct {
 	endpoint string
 	now      func() time.Time
 	routes   []route
+	// photoSlots bounds the photos being decoded at once (media.go).
+	photoSlots chan struct{}
 }
 
 // New builds the /open311/v2/ handler.
@@ -63,7 +68,8 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{st: d.Store, log: d.Logger, cat: cat, baseURL: strings.TrimSuffix(d.BaseURL, "/"), endpoint: d.EndpointType, now: d.Now}
+	s := &server{st: d.Store, log: d.Logger, cat: cat, baseURL: strings.TrimSuffix(d.BaseURL, "/"), endpoint: d.EndpointType, now: d.Now,
+		photoSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -79,12 +85,24 @@ func New(d Deps) (http.Handler, error) {
 
 // ServeHTTP finds the route: the last path segment ends in ".xml" or
 // ".json", which picks the format; errors before that are XML (the
-// specification's mandatory format).
+// specification's mandatory format). A photo (media/{name}) is served as
+// itself, without a format.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{format: fmtXML, p: s.cat.Printer(locale.Negotiate(r))}
 	rest, ok := strings.CutPrefix(r.URL.Path, Prefix)
 	if !ok {
 		s.fail(w, r, c, errNoResource)
+		return
+	}
+	if name, ok := isMedia(rest); ok {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", http.MethodGet)
+			s.fail(w, r, c, errMethod)
+			return
+		}
+		if err := s.media(w, r, name); err != nil {
+			s.fail(w, r, c, err)
+		}
 		return
 	}
 	switch {
@@ -109,7 +127,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		c.params = params
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r))
 		}
 		if err := rt.h(w, r, c); err != nil {
 			s.fail(w, r, c, err)

@@ -38,8 +38,7 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request, c *call) 
 			return isBadForm(err)
 		}
 	case "multipart/form-data":
-		// Media uploads are not taken yet: the file parts are dropped and
-		// only the fields are read.
+		// Fields, and at most one photo in the part media (media.go).
 		if err := r.ParseMultipartForm(maxBody); err != nil {
 			return isBadForm(err)
 		}
@@ -105,7 +104,21 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request, c *call) 
 	if in.AreaID, err = s.area(ctx, a, r.FormValue("area_code")); err != nil {
 		return err
 	}
-	o, _, err := s.st.CreateWorkOrder(ctx, a, in)
+	// A photo is cleaned now and stored with the order, in its
+	// transaction; a media_url is ignored (media.go).
+	fh, err := mediaFile(r)
+	if err != nil {
+		return err
+	}
+	var photos []store.Attachment
+	if fh != nil {
+		x, err := s.photo(ctx, c, fh)
+		if err != nil {
+			return err
+		}
+		photos = append(photos, x)
+	}
+	o, _, err := s.st.CreateWorkOrderWithPhotos(ctx, a, in, photos)
 	if err != nil {
 		return err
 	}
@@ -391,18 +404,30 @@ func (s *server) writeRequests(w http.ResponseWriter, r *http.Request, c *call, 
 		return err
 	}
 	reader, keyed := s.reader(ctx, r)
+	// Photos only to a key that may read the request (media.go).
+	media := map[int64]store.Attachment{}
+	if keyed {
+		if media, err = s.st.Open311Media(ctx, reader, ids); err != nil {
+			return err
+		}
+	}
 	l := list{item: "request", elems: []any{}}
 	for _, o := range orders {
 		sv := byCode[o.ServiceCode]
 		show := publicSpace[sv.Group] || (keyed && reader.Scope.Contains(o.Path))
-		l.elems = append(l.elems, s.requestItem(c, o, sv, notes[o.ID], show, ext))
+		var mediaURL string
+		if x, ok := media[o.ID]; ok {
+			mediaURL = s.mediaURL(r, x.Name)
+		}
+		l.elems = append(l.elems, s.requestItem(c, o, sv, notes[o.ID], show, mediaURL, ext))
 	}
 	return write(w, c.format, http.StatusOK, doc{root: "service_requests", body: l})
 }
 
 // requestItem is one service request (reference §1.8), and with ext the
-// extension members extended_attributes and notes.
-func (s *server) requestItem(c *call, o linli.WorkOrder, sv linli.Service, notes []store.Open311Note, show, ext bool) obj {
+// extension members extended_attributes and notes. mediaURL is the URL of
+// its first photo, or "" when the caller may not see it.
+func (s *server) requestItem(c *call, o linli.WorkOrder, sv linli.Service, notes []store.Open311Note, show bool, mediaURL string, ext bool) obj {
 	text := func(v string) any {
 		if !show {
 			return nil
@@ -444,7 +469,7 @@ func (s *server) requestItem(c *call, o linli.WorkOrder, sv linli.Service, notes
 		{"zipcode", nil},
 		{"lat", lat},
 		{"long", long},
-		{"media_url", nil},
+		{"media_url", orNil(mediaURL)},
 	}
 	if !ext {
 		return item

@@ -10,7 +10,9 @@ import (
 // routeTable is the whole Open311 surface on one screen (reference §1.13),
 // under Prefix and with the format suffix ".xml" or ".json" on the last
 // segment: GET discovery.xml, POST requests.json, GET requests/{id}.xml…
-// GETs need no key; the POST needs an api_key (requests.go).
+// GETs need no key; the POST needs an api_key (requests.go). Besides the
+// table, GET media/{name} serves a photo as itself, without a format
+// suffix, to an api_key that may read its request (media.go).
 func (s *server) routeTable() []route {
 	return []route{
 		{http.MethodGet, "discovery", s.discovery},

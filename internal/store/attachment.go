@@ -84,6 +84,19 @@ func magicOK(contentType string, data []byte) bool {
 	return false
 }
 
+// checkAttachment refuses a photo that is not what internal/attach makes.
+func checkAttachment(contentType string, width, height int, data []byte) error {
+	switch {
+	case len(data) == 0:
+		return linli.Invalid("attachments", "wo.attachment.empty")
+	case len(data) > MaxAttachmentBytes:
+		return linli.Invalid("attachments", "wo.attachment.too_large", MaxAttachmentBytes>>20)
+	case !magicOK(contentType, data) || width <= 0 || height <= 0:
+		return linli.Invalid("attachments", "wo.attachment.not_image")
+	}
+	return nil
+}
+
 // SaveAttachment stores a cleaned photo, not yet linked to an order, under
 // a new random name. Residents (for their own requests) and intake staff
 // may upload; an account holds at most 30 unlinked uploads a day.
@@ -91,21 +104,11 @@ func (s *Store) SaveAttachment(ctx context.Context, a linli.Actor, contentType s
 	if !a.Can(linli.PermSelfService) && !a.Can(linli.PermWOIntake) {
 		return Attachment{}, linli.ErrForbidden
 	}
-	switch {
-	case len(data) == 0:
-		return Attachment{}, linli.Invalid("attachments", "wo.attachment.empty")
-	case len(data) > MaxAttachmentBytes:
-		return Attachment{}, linli.Invalid("attachments", "wo.attachment.too_large", MaxAttachmentBytes>>20)
-	case !magicOK(contentType, data) || width <= 0 || height <= 0:
-		return Attachment{}, linli.Invalid("attachments", "wo.attachment.not_image")
-	}
-	var raw [16]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	if err := checkAttachment(contentType, width, height, data); err != nil {
 		return Attachment{}, err
 	}
-	x := Attachment{Name: hex.EncodeToString(raw[:]), ContentType: contentType, Size: len(data), Width: width, Height: height, UploadedBy: a.UserID}
+	x := Attachment{ContentType: contentType, Size: len(data), Width: width, Height: height, Data: data}
 	err := s.write(ctx, func(tx *Tx) error {
-		x.CreatedAt = tx.now
 		// Uploads nobody linked in a day are left-overs of abandoned
 		// forms: each upload clears a few.
 		if _, err := tx.exec(`DELETE FROM wo_attachments WHERE id IN (SELECT id FROM wo_attachments WHERE order_id IS NULL AND created_at < ? ORDER BY id LIMIT 20)`,
@@ -121,20 +124,33 @@ func (s *Store) SaveAttachment(ctx context.Context, a linli.Actor, contentType s
 				return linli.Invalid("attachments", "wo.attachment.quota", maxPendingUploads)
 			}
 		}
-		id, err := tx.insert(`INSERT INTO wo_attachments (name, content_type, size, width, height, data, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			x.Name, contentType, len(data), width, height, data, nullInt(a.UserID), tx.s.d.t(tx.now))
-		if err != nil {
-			return err
-		}
-		x.ID = id
-		ev := auditEvent(a, "wo.attachment.upload", "wo_attachment", x.Name, 0)
-		ev.Detail = contentType
-		return tx.audit(ev)
+		return tx.insertAttachment(a, &x)
 	})
 	if err != nil {
 		return Attachment{}, err
 	}
+	x.Data = nil
 	return x, nil
+}
+
+// insertAttachment stores x (checked) under a new random name, linked to
+// x.OrderID unless it is 0, with its audit record; it fills the name, id,
+// uploader and time.
+func (tx *Tx) insertAttachment(a linli.Actor, x *Attachment) error {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	x.Name, x.UploadedBy, x.CreatedAt = hex.EncodeToString(raw[:]), a.UserID, tx.now
+	id, err := tx.insert(`INSERT INTO wo_attachments (order_id, name, content_type, size, width, height, data, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullInt(x.OrderID), x.Name, x.ContentType, len(x.Data), x.Width, x.Height, x.Data, nullInt(a.UserID), tx.s.d.t(tx.now))
+	if err != nil {
+		return err
+	}
+	x.ID = id
+	ev := auditEvent(a, "wo.attachment.upload", "wo_attachment", x.Name, 0)
+	ev.Detail = x.ContentType
+	return tx.audit(ev)
 }
 
 // Attachment returns a photo with its bytes, if the actor may see its

@@ -89,6 +89,51 @@ func (s *Store) Open311Request(ctx context.Context, number string) (linli.WorkOr
 	return o, s.mapErr(err)
 }
 
+// Open311Media returns, by order id, the first photo (without its bytes)
+// of each of orderIDs that is an order of the public catalogue the actor
+// may see: the media_url of Open311's service requests. Photos are never
+// public (they may show faces, homes and number plates, and nobody reviews
+// them before publication), so an actor who sees no order gets none.
+func (s *Store) Open311Media(ctx context.Context, a linli.Actor, orderIDs []int64) (map[int64]Attachment, error) {
+	out := map[int64]Attachment{}
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	cond, cargs := woVisible(a)
+	args := make([]any, 0, len(orderIDs)+len(cargs))
+	for _, id := range orderIDs {
+		args = append(args, id)
+	}
+	list, err := s.listAttachments(ctx, `SELECT `+attCols+` FROM wo_attachments t JOIN work_orders o ON o.id = t.order_id JOIN services sv ON sv.id = o.service_id
+		WHERE t.id IN (SELECT MIN(id) FROM wo_attachments WHERE order_id IN (?`+strings.Repeat(", ?", len(orderIDs)-1)+`) GROUP BY order_id)
+		AND `+open311Public+` AND `+cond, append(args, cargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range list {
+		out[x.OrderID] = x
+	}
+	return out, nil
+}
+
+// Open311Attachment returns a photo with its bytes for Open311's media
+// resource: a photo of an order of the public catalogue that the actor may
+// see. Anything else (an unlinked upload included) is ErrNotFound.
+func (s *Store) Open311Attachment(ctx context.Context, a linli.Actor, name string) (Attachment, error) {
+	if !validAttachmentName(name) {
+		return Attachment{}, linli.ErrNotFound
+	}
+	cond, args := woVisible(a)
+	var data []byte
+	x, err := scanAttachment(s.queryRow(ctx, `SELECT `+attCols+`, t.data FROM wo_attachments t JOIN work_orders o ON o.id = t.order_id
+		JOIN services sv ON sv.id = o.service_id WHERE t.name = ? AND `+open311Public+` AND `+cond, append([]any{name}, args...)...), &data)
+	if err != nil {
+		return Attachment{}, s.mapErr(err)
+	}
+	x.Data = data
+	return x, nil
+}
+
 // Open311Note is an event of an order's public timeline as Open311 shows
 // it: no actor, and the note only when it was written for the requester.
 type Open311Note struct {

@@ -38,6 +38,7 @@ var SealedColumns = []SealedColumn{
 	{"persons", "id_number", fieldIDNumber},
 	{"person_phones", "phone", fieldPhone},
 	{"person_tags", "attrs_sealed", fieldTagAttrs},
+	{"certificates", "body_sealed", fieldCertBody},
 }
 
 // Reseal re-encrypts every sealed value that reseal says has changed,

@@ -107,13 +107,8 @@ func (s *Store) RevealPerson(ctx context.Context, a linli.Actor, personID int64,
 	var value string
 	denied := false
 	err = s.write(ctx, func(tx *Tx) error {
-		if tx.s.d.pg() && a.UserID != 0 {
-			// Order concurrent reveals of one worker, so that two of them
-			// cannot both pass the budget check.
-			var id int64
-			if err := tx.queryRow(`SELECT id FROM users WHERE id = ? FOR UPDATE`, a.UserID).Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		if err := tx.lockRevealer(a); err != nil {
+			return err
 		}
 		p, err := tx.person(a, personID)
 		if err != nil {
@@ -123,31 +118,12 @@ func (s *Store) RevealPerson(ctx context.Context, a linli.Actor, personID int64,
 		if err != nil {
 			return err
 		}
-		budget := tx.revealBudget()
-		since := tx.s.d.t(tx.now.Add(-time.Hour))
-		var again int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM reveals WHERE user_id = ? AND person_id = ? AND outcome = 'ok' AND at >= ?`,
-			a.UserID, p.ID, since).Scan(&again); err != nil {
-			return err
-		}
 		ev := auditEvent(a, "pii.reveal", "person", p.ID, p.GridID)
 		ev.Purpose, ev.Detail = purpose, field
-		if again == 0 {
-			var n int
-			if err := tx.queryRow(`SELECT COUNT(DISTINCT person_id) FROM reveals WHERE user_id = ? AND outcome = 'ok' AND at >= ?`,
-				a.UserID, since).Scan(&n); err != nil {
-				return err
-			}
-			if n >= budget {
-				denied = true
-				return tx.revealDenied(a, p, ev, budget, since)
-			}
-		}
-		if value, err = tx.openRevealed(field, sealed); err != nil {
+		if denied, err = tx.spendReveal(a, p, ev); err != nil || denied {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO reveals (user_id, person_id, field, outcome, at) VALUES (?, ?, ?, 'ok', ?)`,
-			a.UserID, p.ID, field, tx.s.d.t(tx.now)); err != nil {
+		if value, err = tx.openRevealed(field, sealed); err != nil {
 			return err
 		}
 		return tx.audit(ev)
@@ -159,6 +135,47 @@ func (s *Store) RevealPerson(ctx context.Context, a linli.Actor, personID int64,
 		return "", linli.Conflict("reveal.budget_exceeded")
 	}
 	return value, nil
+}
+
+// lockRevealer orders concurrent reveals of one worker on PostgreSQL, so
+// that two of them cannot both pass the budget check (SQLite has one
+// writer).
+func (tx *Tx) lockRevealer(a linli.Actor) error {
+	if !tx.s.d.pg() || a.UserID == 0 {
+		return nil
+	}
+	var id int64
+	if err := tx.queryRow(`SELECT id FROM users WHERE id = ? FOR UPDATE`, a.UserID).Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}
+
+// spendReveal counts a reveal of p's data (ev.Detail names the field)
+// against the worker's hourly budget and records it. Over the budget it
+// records the refusal, its audit record and the alert instead, and
+// reports denied; the caller then commits and refuses.
+func (tx *Tx) spendReveal(a linli.Actor, p personRec, ev linli.AuditEvent) (denied bool, err error) {
+	budget := tx.revealBudget()
+	since := tx.s.d.t(tx.now.Add(-time.Hour))
+	var again int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM reveals WHERE user_id = ? AND person_id = ? AND outcome = 'ok' AND at >= ?`,
+		a.UserID, p.ID, since).Scan(&again); err != nil {
+		return false, err
+	}
+	if again == 0 {
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(DISTINCT person_id) FROM reveals WHERE user_id = ? AND outcome = 'ok' AND at >= ?`,
+			a.UserID, since).Scan(&n); err != nil {
+			return false, err
+		}
+		if n >= budget {
+			return true, tx.revealDenied(a, p, ev, budget, since)
+		}
+	}
+	_, err = tx.exec(`INSERT INTO reveals (user_id, person_id, field, outcome, at) VALUES (?, ?, ?, 'ok', ?)`,
+		a.UserID, p.ID, ev.Detail, tx.s.d.t(tx.now))
+	return false, err
 }
 
 // revealSealed loads the sealed value(s) of a field: one sealed string, or

@@ -52,6 +52,7 @@ func (s *Store) Act(ctx context.Context, a linli.Actor, id int64, in linli.WOAct
 		if in.Version != 0 && in.Version != o.Version {
 			return linli.ErrConflict
 		}
+		in.Certificate = "" // only IssueCertificate issues one
 		if _, err := linli.Next(o.State, in.Action); err != nil {
 			return err
 		}
@@ -311,6 +312,9 @@ func (tx *Tx) act(a linli.Actor, cal linli.WorkCalendar, o *linli.WorkOrder, in 
 	}
 	if in.Action != linli.ActAnswer && in.Action != linli.ActResolve && in.Action != linli.ActRate && note != "" {
 		data["public"] = in.Public
+	}
+	if in.Certificate != "" && (in.Action == linli.ActAnswer || in.Action == linli.ActResolve) {
+		data["certificate"] = in.Certificate
 	}
 	if err := tx.updateWO(o, set, args); err != nil {
 		return err

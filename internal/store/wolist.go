@@ -9,8 +9,8 @@ import (
 	"github.com/linli-org/linli"
 )
 
-// Lists of work orders: search, a unit's queue, the overdue board, a
-// resident's own requests, call-back tasks.
+// Lists of work orders: search, a unit's queue, the intake desk's inbox,
+// the overdue board, a resident's own requests, call-back tasks.
 
 // WOFilter narrows ListWorkOrders. Zero values do not filter.
 type WOFilter struct {
@@ -214,6 +214,73 @@ func (s *Store) QueueCounts(ctx context.Context, a linli.Actor, unitID int64, no
 			return nil, s.mapErr(err)
 		}
 		out[c.tab] = n
+	}
+	return out, nil
+}
+
+// Inbox tabs of the intake desk (待派单).
+const (
+	InboxNew      = "new"      // accepted, not dispatched yet
+	InboxReturned = "returned" // a unit asked to return it
+)
+
+// inboxCond is the condition of an inbox tab on the orders o, or false for
+// an unknown tab. An accepted order has no lead unit (dispatch sets one, an
+// approved return clears it), so the new tab is one range of the index
+// work_orders_unit (unit, state, due). A return request has a unit, any
+// unit: the returned tab is a range of that index per unit (the units are
+// a few thousand at most, the orders in that state a few), not a walk of
+// every order in the scope.
+func inboxCond(tab string) (string, bool) {
+	switch tab {
+	case InboxNew:
+		return `o.lead_unit_id IS NULL AND o.state = 'accepted'`, true
+	case InboxReturned:
+		return `o.lead_unit_id IN (SELECT id FROM org_units) AND o.state = 'return_requested'`, true
+	}
+	return "", false
+}
+
+// IntakeInbox lists one tab of the intake desk's inbox: the orders in the
+// actor's scope that wait for a clerk, oldest first (new: by acceptance;
+// returned: by the return request, the order's last change). The desk is
+// for wo.intake; anyone else gets ErrNotFound. The scope is the actor's
+// areas only, not the orders assigned to its unit: the desk of the area
+// where an order is decides where it goes.
+func (s *Store) IntakeInbox(ctx context.Context, a linli.Actor, tab string, limit int) ([]linli.WorkOrder, error) {
+	if !a.Can(linli.PermWOIntake) {
+		return nil, linli.ErrNotFound
+	}
+	cond, ok := inboxCond(tab)
+	if !ok {
+		return nil, linli.Invalid("tab", "wo.inbox.tab_invalid")
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	order := "o.accepted_at, o.id"
+	if tab == InboxReturned {
+		order = "o.updated_at, o.id"
+	}
+	sc, args := scopeCond("o.path", a.Scope)
+	return s.listWO(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s AND %s ORDER BY %s LIMIT %d`, woCols, woFrom, cond, sc, order, limit), args...)
+}
+
+// InboxCounts counts the orders of each inbox tab (the same rule as
+// IntakeInbox).
+func (s *Store) InboxCounts(ctx context.Context, a linli.Actor) (map[string]int, error) {
+	if !a.Can(linli.PermWOIntake) {
+		return nil, linli.ErrNotFound
+	}
+	sc, args := scopeCond("o.path", a.Scope)
+	out := map[string]int{}
+	for _, tab := range []string{InboxNew, InboxReturned} {
+		cond, _ := inboxCond(tab)
+		var n int
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM work_orders o WHERE `+cond+` AND `+sc, args...).Scan(&n); err != nil {
+			return nil, s.mapErr(err)
+		}
+		out[tab] = n
 	}
 	return out, nil
 }

@@ -157,6 +157,24 @@ const settingTTL = 30 * time.Second
 // idempotency key already used by the same actor, it returns the order
 // the first request created and created = false.
 func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.WorkOrderInput) (o linli.WorkOrder, created bool, err error) {
+	return s.createWorkOrder(ctx, a, in, nil)
+}
+
+// CreateWorkOrderWithPhotos is CreateWorkOrder for a request that brings
+// its photos along (Open311's media): each, cleaned by internal/attach
+// (ContentType, Width, Height and Data set), is stored and linked to the
+// order in the order's own transaction, so a refused request leaves no
+// photo behind. A retry with a used idempotency key stores none again.
+func (s *Store) CreateWorkOrderWithPhotos(ctx context.Context, a linli.Actor, in linli.WorkOrderInput, photos []Attachment) (linli.WorkOrder, bool, error) {
+	for _, x := range photos {
+		if err := checkAttachment(x.ContentType, x.Width, x.Height, x.Data); err != nil {
+			return linli.WorkOrder{}, false, err
+		}
+	}
+	return s.createWorkOrder(ctx, a, in, photos)
+}
+
+func (s *Store) createWorkOrder(ctx context.Context, a linli.Actor, in linli.WorkOrderInput, photos []Attachment) (o linli.WorkOrder, created bool, err error) {
 	staff := a.Can(linli.PermWOIntake)
 	self := !staff && a.Can(linli.PermSelfService)
 	if !staff && !self {
@@ -165,7 +183,7 @@ func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 	if utf8.RuneCountInString(in.IdempotencyKey) > 100 {
 		return o, false, linli.Invalid("idempotency_key", "wo.idempotency.too_long")
 	}
-	if len(in.AttachmentNames) > MaxAttachmentsPerOrder {
+	if len(in.AttachmentNames)+len(photos) > MaxAttachmentsPerOrder {
 		return o, false, linli.Invalid("attachments", "wo.attachment.too_many", MaxAttachmentsPerOrder)
 	}
 	cal, err := s.workCalendar(ctx)
@@ -342,6 +360,12 @@ func (s *Store) CreateWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
 				return linli.Invalid("attachments", "wo.attachment.unknown")
+			}
+		}
+		for _, x := range photos {
+			x.OrderID = id
+			if err := tx.insertAttachment(a, &x); err != nil {
+				return err
 			}
 		}
 		if in.Open311Token {

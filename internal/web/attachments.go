@@ -2,38 +2,38 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
-	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/attach"
 )
 
 // attachmentShow serves a photo of a work order to those who may see the
 // order (and to its uploader until the order is created): everyone else
 // gets the same 404 as for a name that does not exist. The bytes are the
-// re-encoded image internal/attach produced; the headers make sure a
-// browser never treats them as anything but an image: the stored type
-// with nosniff, a sandbox CSP that runs nothing even if the file is opened
-// as a page, an inline disposition with a file name we made.
+// re-encoded image internal/attach produced; attach.Serve sets the
+// headers that make sure a browser never treats them as anything but an
+// image (the API and Open311 serve photos through it too).
 func (s *Server) attachmentShow(w http.ResponseWriter, r *http.Request) error {
 	x, err := s.st.Attachment(r.Context(), actor(r), r.PathValue("name"))
 	if err != nil {
 		return err
 	}
-	ctype := x.ContentType
-	if ctype != "image/jpeg" && ctype != "image/png" {
-		return linli.ErrNotFound // nothing else is ever stored
+	return attach.Serve(w, r, x.Name, x.ContentType, x.Data)
+}
+
+// mountedUploads are the requests to the mounted handlers (the JSON API,
+// Open311) that carry a photo, by method and path: their body limit is
+// attach.MaxUploadBody rather than Options.MaxBody. Each handler checks
+// its own, smaller limits too.
+var mountedUploads = map[string]bool{
+	"POST /api/v1/attachments":       true,
+	"POST /open311/v2/requests.json": true,
+	"POST /open311/v2/requests.xml":  true,
+}
+
+// mountedLimit is the body limit of a request to a mounted handler.
+func (s *Server) mountedLimit(r *http.Request) int64 {
+	if mountedUploads[r.Method+" "+r.URL.Path] {
+		return max(attach.MaxUploadBody, s.opt.MaxBody)
 	}
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Content-Disposition", `inline; filename="`+x.Name+x.Ext()+`"`)
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("Cache-Control", "private, max-age=3600")
-	h.Set("Content-Length", strconv.Itoa(len(x.Data)))
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	_, err = w.Write(x.Data)
-	return err
+	return s.opt.MaxBody
 }

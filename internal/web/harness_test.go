@@ -16,13 +16,16 @@ import (
 	"github.com/linli-org/linli/internal/api"
 	"github.com/linli-org/linli/internal/auth"
 	"github.com/linli-org/linli/internal/demo"
+	"github.com/linli-org/linli/internal/open311"
 	"github.com/linli-org/linli/internal/seal"
 	"github.com/linli-org/linli/internal/store"
+	"github.com/linli-org/linli/internal/testlog"
 	"github.com/linli-org/linli/internal/web"
 )
 
 // env is a running server over a seeded demo district, built exactly as
-// `linli serve` builds it (cheaper argon2 parameters aside).
+// `linli serve` builds it (cheaper argon2 parameters aside), with the JSON
+// API and Open311 mounted.
 type env struct {
 	t     testing.TB
 	srv   *httptest.Server
@@ -53,7 +56,16 @@ func newEnv(t testing.TB) *env {
 	if _, _, err := demo.Seed(ctx, st, func(pw string) (string, error) { return web.HashPassword(hasher, keys, pw) }); err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(web.Options{Store: st, Keys: keys, Hasher: hasher, API: api.New(api.Deps{Store: st}), LoginBurst: 1000, LoginRate: 1000})
+	// Every line the server logs goes to testlog (a file when
+	// LINLI_TEST_LOG_DIR is set), for the personal-data scan after the
+	// suite (check C04).
+	log := testlog.Logger()
+	o311, err := open311.New(open311.Deps{Store: st, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := web.New(web.Options{Store: st, Keys: keys, Hasher: hasher, Logger: log, API: api.New(api.Deps{Store: st, Logger: log}),
+		Open311: o311, LoginBurst: 1000, LoginRate: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/linli-org/linli/internal/demo"
 	"github.com/linli-org/linli/internal/seal"
 	"github.com/linli-org/linli/internal/store"
+	"github.com/linli-org/linli/internal/testlog"
 )
 
 func checkDigit(first17 string) string { return first17 + string(seal.IDCheckDigit(first17)) }
@@ -61,7 +62,7 @@ var jobPath = regexp.MustCompile(`^/imports/(\d+)$`)
 
 func (e *env) runJobs() {
 	e.t.Helper()
-	r := e.st.NewRunner(store.RunnerOptions{})
+	r := e.st.NewRunner(store.RunnerOptions{Logger: testlog.Logger()}) // scanned after the suite (C04)
 	for {
 		ran, err := r.RunOnce(context.Background())
 		if err != nil {

@@ -112,11 +112,17 @@ func (s *Server) routes() {
 	s.handle("GET /wo/hotline", loggedIn, linli.PermWOIntake, s.woHotline)
 	s.handle("POST /wo/hotline", loggedIn, linli.PermWOIntake, s.woHotlineCreate)
 	s.handle("GET /wo/queue", loggedIn, linli.PermWORead, s.woQueue)
+	s.handle("GET /wo/inbox", loggedIn, linli.PermWOIntake, s.woInbox)
 	s.handle("GET /wo/overdue", loggedIn, linli.PermWOSupervise, s.woOverdue)
 	s.handle("GET /wo/callbacks", loggedIn, linli.PermWOIntake, s.woCallbacks)
 	s.handle("POST /wo/callbacks/{id}/done", loggedIn, linli.PermWOIntake, s.woCallbackDone)
 	s.handle("GET /wo/{id}", loggedIn, linli.PermWORead, s.woShow)
 	s.handle("POST /wo/{id}/act", loggedIn, linli.PermWORead, s.woAct)
+	s.handle("POST /wo/{id}/certificate", loggedIn, linli.PermWORead, s.woCertIssue)
+	s.handle("GET /certificates", loggedIn, linli.PermWORead, s.certList)
+	s.handle("GET /certificates/{id}", loggedIn, linli.PermWORead, s.certShow)
+	s.handle("POST /certificates/{id}/print", loggedIn, linli.PermWORead, s.certPrint)
+	s.handle("POST /certificates/{id}/void", loggedIn, linli.PermWORead, s.certVoid)
 	s.handle("GET /admin/services", loggedIn, linli.PermServiceAdmin, s.woServices)
 	s.handle("GET /admin/services/new", loggedIn, linli.PermServiceAdmin, s.woServiceNew)
 	s.handle("POST /admin/services", loggedIn, linli.PermServiceAdmin, s.woServiceCreate)
@@ -152,7 +158,7 @@ func (s *Server) routes() {
 	if s.opt.API != nil {
 		s.mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info(r).pattern = "/api/v1/*"
-			r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, s.mountedLimit(r))
 			w.Header().Set("Cache-Control", "no-store")
 			s.opt.API.ServeHTTP(w, r)
 		}))
@@ -160,7 +166,7 @@ func (s *Server) routes() {
 	if s.opt.Open311 != nil {
 		s.mux.Handle("/open311/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			info(r).pattern = "/open311/v2/*"
-			r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, s.mountedLimit(r))
 			s.opt.Open311.ServeHTTP(w, r)
 		}))
 	}

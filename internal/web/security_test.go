@@ -94,12 +94,15 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 		t.Fatalf("outbox of B's request: %v", err)
 	}
 	secrets := []string{b.Name, b.Code, gridB.Name, gridB.Code, userBInfo.DisplayName, personB.Name, "13712345678", buildingB.Name, orderB.Number}
+	// A certificate issued in B, in B's register.
+	certB := issuedCertificate(t, e, "comm.worker.b", gridB, "司马春兰", residentID("11010519750505002"))
+	secrets = append(secrets, certB.Number, "司马春兰")
 
 	// Routes that name an object by {id}, and the tag catalogue's routes
 	// that name a tag by {code}: the catalogue is not scoped, but its
 	// administration does not exist for these roles (404).
 	htmlRoutes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(GET|POST) (/[^"]*\{(?:id|code|name)\}[^"]*)"`))
-	apiRoutes := routesFrom(t, "../api/routes.go", regexp.MustCompile(`method: "(GET|POST|PATCH|PUT|DELETE)", path: "(/api/v1/[^"]*\{id\}[^"]*)"`))
+	apiRoutes := routesFrom(t, "../api/routes.go", regexp.MustCompile(`method: "(GET|POST|PATCH|PUT|DELETE)", path: "(/api/v1/[^"]*\{(?:id|name)\}[^"]*)"`))
 	ids := func(path string) []string {
 		switch {
 		case strings.Contains(path, "/areas/"):
@@ -130,8 +133,12 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 			return []string{itoa(orderB.ID)}
 		case strings.HasPrefix(path, "/admin/routes/"):
 			return []string{itoa(woRouteIn(t, e, b.ID))}
+		case strings.HasPrefix(path, "/certificates/"), strings.HasPrefix(path, "/api/v1/certificates/"):
+			return []string{itoa(certB.ID)}
 		case strings.HasPrefix(path, "/api/v1/work-orders/"):
 			return []string{itoa(orderB.ID)}
+		case strings.HasPrefix(path, "/api/v1/attachments/"):
+			return []string{""} // a photo's name
 		case strings.HasPrefix(path, "/api/v1/callbacks/"):
 			return []string{itoa(orderB.ID), "1"} // no call-back of A's has these ids
 		}
@@ -200,7 +207,7 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 func TestSecurityHeadersOnEveryPage(t *testing.T) {
 	e := newEnv(t)
 	pages := []string{"/", "/login", "/account", "/areas", "/users", "/users/new", "/tokens", "/audit", "/areas/1", "/tags", "/nope", "/.git/HEAD", "/debug/pprof/",
-		"/wo/intake", "/wo/hotline", "/wo/queue", "/wo/overdue", "/wo/callbacks", "/kpi", "/admin/services", "/admin/routes",
+		"/wo/intake", "/wo/hotline", "/wo/queue", "/wo/overdue", "/wo/callbacks", "/kpi", "/admin/services", "/admin/routes", "/certificates",
 		"/services", "/services/REPAIR-PUBLIC/request", "/my/requests"}
 	roles := []string{"", "district.admin", "sys.admin", "sec.admin", "audit.admin", "comm.worker", "comm.head", "grid.worker", "resident"}
 	for _, who := range roles {

@@ -307,6 +307,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			sess, a, err := s.st.SessionActor(ctx, auth.HashToken(c.Value), s.opt.IdleTimeout)
 			switch {
 			case err == nil:
+				// Whatever answers a logged-in user (a page, an error page
+				// with their name in the header, a redirect) is not stored
+				// by any cache; static files and photos set their own.
+				w.Header().Set("Cache-Control", "no-store")
 				a.IP, a.RequestID = clientIP(r), ri.id
 				ri.session = &sess
 				if sess.Ready() {

@@ -7,11 +7,13 @@ import (
 	"strconv"
 
 	"github.com/linli-org/linli"
+	"github.com/linli-org/linli/internal/seal"
 	"github.com/linli-org/linli/internal/store"
 )
 
-// A unit's queues (/wo/queue), the supervisor's overdue board
-// (/wo/overdue) and the clerks' call-back tasks (/wo/callbacks).
+// A unit's queues (/wo/queue), the intake desk's inbox (/wo/inbox), the
+// supervisor's overdue board (/wo/overdue) and the clerks' call-back
+// tasks (/wo/callbacks).
 
 // queueTabs are the tabs of a unit's queue, in display order.
 var queueTabs = []string{store.QueueToSign, store.QueueInProgress, store.QueueDueSoon, store.QueueOverdue, store.QueueReturned}
@@ -198,4 +200,87 @@ func (s *Server) woCallbackDone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.redirect(w, r, "/wo/callbacks", "wostaff.callbacks.done")
+}
+
+// inboxTabs are the tabs of the intake desk's inbox, in display order.
+var inboxTabs = []string{store.InboxNew, store.InboxReturned}
+
+// WOInboxPage is one tab of the intake desk's inbox (待派单): the orders
+// of the clerk's areas that wait for a dispatch (a resident's web request,
+// an Open311 request, a hotline or counter order that is still accepted)
+// or for a decision on a unit's return request. Dispatching happens on
+// the order page.
+type WOInboxPage struct {
+	WOPage
+	Tab    QueueTab
+	Tabs   []QueueTab
+	Orders []linli.WorkOrder
+}
+
+// inboxTabLabel is a tab's name (literal keys, for the catalog test).
+func inboxTabLabel(p Page, tab string) string {
+	switch tab {
+	case store.InboxNew:
+		return p.T("wostaff.inbox.new")
+	case store.InboxReturned:
+		return p.T("wostaff.inbox.returned")
+	}
+	return tab
+}
+
+// Requester is an order's requester, masked as every list shows people.
+func (p WOInboxPage) Requester(o linli.WorkOrder) string {
+	switch {
+	case o.Anonymous:
+		return p.T("wostaff.order.anonymous")
+	case o.ContactName == "":
+		return "—"
+	}
+	return seal.MaskName(o.ContactName)
+}
+
+// Waiting is how long an order has waited for the desk: since it was
+// accepted, or in the returned tab since the unit asked (its last change).
+func (p WOInboxPage) Waiting(o linli.WorkOrder) string {
+	since := o.AcceptedAt
+	if p.Tab.Code == store.InboxReturned {
+		since = o.UpdatedAt
+	}
+	if !p.Now.After(since) {
+		return p.Duration(0)
+	}
+	return p.Duration(p.Now.Sub(since))
+}
+
+func (s *Server) woInbox(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a := actor(r)
+	pg := WOInboxPage{WOPage: s.woPage(r, "wostaff.inbox.title")}
+	tab := r.URL.Query().Get("tab")
+	if tab == "" {
+		tab = store.InboxNew
+	}
+	orders, err := s.st.IntakeInbox(ctx, a, tab, 200)
+	if errors.Is(err, linli.ErrInvalid) {
+		return linli.ErrNotFound // no such tab
+	}
+	if err != nil {
+		return err
+	}
+	counts, err := s.st.InboxCounts(ctx, a)
+	if err != nil {
+		return err
+	}
+	pg.Orders = orders
+	for _, t := range inboxTabs {
+		qt := QueueTab{Code: t, Label: inboxTabLabel(pg.Page, t), Count: counts[t], Active: t == tab, URL: "/wo/inbox?" + url.Values{"tab": {t}}.Encode()}
+		if qt.Active {
+			pg.Tab = qt
+		}
+		pg.Tabs = append(pg.Tabs, qt)
+	}
+	if err := s.placesOf(r, &pg.WOPage, pg.Orders); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "wo_inbox.html", pg)
 }

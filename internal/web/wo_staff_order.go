@@ -42,6 +42,13 @@ type WOOrderPage struct {
 	Form        Form
 	Error       string
 	Ratings     []int
+	// A certificate service (certificates.go): the certificate issued for
+	// the order, or the preview of the one that would be, whether the
+	// form is offered, and what stands in its way.
+	Cert         *linli.Certificate
+	CertPreview  string
+	CertIssue    bool
+	CertProblems []string
 }
 
 // May reports whether the page offers an action's form.
@@ -95,6 +102,9 @@ func (p WOOrderPage) EventInfo(e store.WOEvent) []string {
 	if v, ok := e.Data["from"].(string); ok {
 		out = append(out, p.T("wostaff.event.from", v))
 	}
+	if v, ok := e.Data["certificate"].(string); ok {
+		out = append(out, p.T("cert.event.number", v))
+	}
 	if v, ok := e.Data["channel"].(string); ok && e.Kind == "created" {
 		out = append(out, p.Channel(linli.Channel(v)))
 	}
@@ -146,6 +156,11 @@ func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, id int64, act
 		pg.Answers = answerRows(pg.WOPage, sv, o.Answers)
 	} else if !errors.Is(err, linli.ErrNotFound) {
 		return err
+	}
+	if pg.Service.Certificate {
+		if err := s.certSection(r, &pg); err != nil {
+			return err
+		}
 	}
 	pg.PersonLink = o.RequesterPersonID != 0 && a.Can(linli.PermPersonRead)
 	if pg.Assignments, err = s.st.Assignments(ctx, a, o.ID); err != nil {

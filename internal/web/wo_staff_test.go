@@ -352,8 +352,8 @@ func TestWOStaffKPI(t *testing.T) {
 	if resp, _ := e.get(admin, "/kpi?from=2026-13-01"); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("bad date = %d, want 422", resp.StatusCode)
 	}
-	if resp, _ := e.get(clerk, "/kpi"); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("a worker without kpi.read = %d, want 404", resp.StatusCode)
+	if resp, _ := e.get(e.as("grid.worker"), "/kpi"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a grid worker (no kpi.read) = %d, want 404", resp.StatusCode)
 	}
 	resp, body := e.get(admin, "/kpi.xlsx?by=community")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") ||

@@ -17,10 +17,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"maps"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"sort"
@@ -897,6 +901,11 @@ func checkItem(c *checker, m map[string]any) {
 			}
 		}
 	}
+	if v, ok := m["media_url"]; ok && v != nil {
+		if _, isStr := v.(string); !isStr {
+			c.failf("%s: media_url is not a string", id)
+		}
+	}
 	if d := str(m, "description"); utf8.RuneCountInString(d) > 4000 {
 		c.failf("%s: description longer than 4000 characters", id)
 	}
@@ -1207,8 +1216,8 @@ func (r *run) checkUTF8(c *checker) {
 }
 
 // 16. the extensions, where the server offers them: page and page_size,
-// extensions=true (extended_attributes, notes), servicerequestupdates.
-// Media upload is not exercised (it needs an image the server accepts).
+// extensions=true (extended_attributes, notes), servicerequestupdates,
+// media upload.
 func (r *run) checkExtensions(c *checker) {
 	// Pagination.
 	p1, err1 := requestItems(r.get("requests", "json", url.Values{"page_size": {"1"}}))
@@ -1268,7 +1277,115 @@ func (r *run) checkExtensions(c *checker) {
 	default:
 		c.failf("%v; want 200 or 404", a)
 	}
-	c.notef("media upload not exercised")
+	r.checkMedia(c)
+}
+
+// checkMedia exercises the media upload extension: a multipart POST with
+// a small PNG in the part media. A server that takes it and shows the key
+// a media_url must make it an absolute http(s) URL that serves an image
+// to the same key; a server that refuses multipart uploads, or shows no
+// media_url, gets a note.
+func (r *run) checkMedia(c *checker) {
+	if r.cfg.APIKey == "" || r.realtime == nil {
+		c.notef("media upload not exercised (no API key or no realtime service)")
+		return
+	}
+	f := r.form(r.realtime, "一致性测试：带照片（media）的诉求")
+	f.Set("lat", location)
+	f.Set("long", "116.3975")
+	a := r.postMedia("json", f, tinyPNG())
+	id, _, err := created(a)
+	if err != nil || id == "" {
+		c.notef("media upload not offered (%v)", a)
+		return
+	}
+	l, err := requestItems(r.get("requests/"+url.PathEscape(id), "json", r.keyed(nil)))
+	if err != nil || len(l) != 1 {
+		c.failf("the request with media: %v", err)
+		return
+	}
+	v := l[0]["media_url"]
+	mu, isStr := v.(string)
+	switch {
+	case v == nil:
+		c.notef("media taken by %s, no media_url shown", id)
+		return
+	case !isStr:
+		c.failf("%s: media_url is not a string", id)
+		return
+	}
+	u, err := url.Parse(mu)
+	if err != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") {
+		c.failf("%s: media_url %q is not an absolute http(s) URL", id, mu)
+		return
+	}
+	q := u.Query()
+	q.Set("api_key", r.cfg.APIKey)
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
+	if err != nil {
+		c.failf("%s: media_url: %v", id, err)
+		return
+	}
+	m := r.do(req, "GET media_url", "")
+	mt, _, _ := mime.ParseMediaType(m.ctype)
+	switch {
+	case m.err != nil:
+		c.failf("%s: media_url: %v", id, m.err)
+		return
+	case m.status != http.StatusOK || !strings.HasPrefix(mt, "image/"):
+		c.failf("%s: media_url answers HTTP %d, Content-Type %q; want 200 and an image", id, m.status, m.ctype)
+		return
+	}
+	c.notef("media: %s, served as %s", id, mt)
+}
+
+// postMedia sends a form with a PNG in the file part media, as
+// multipart/form-data.
+func (r *run) postMedia(format string, form url.Values, img []byte) answer {
+	what := "POST requests." + format + " (multipart, media)"
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		for _, v := range form[k] {
+			if err := mw.WriteField(k, v); err != nil {
+				return answer{what: what, err: err}
+			}
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="media"; filename="conformance.png"`)
+	h.Set("Content-Type", "image/png")
+	w, err := mw.CreatePart(h)
+	if err == nil {
+		_, err = w.Write(img)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return answer{what: what, err: err}
+	}
+	req, err := http.NewRequest(http.MethodPost, r.cfg.BaseURL+"/requests."+format, &body)
+	if err != nil {
+		return answer{what: what, err: err}
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return r.do(req, what, format)
+}
+
+// tinyPNG is a 16×16 opaque PNG.
+func tinyPNG() []byte {
+	m := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i * 13)
+		if i%4 == 3 {
+			m.Pix[i] = 255
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, m) // writing to memory does not fail
+	return buf.Bytes()
 }
 
 // 2. the headers and shape of every answer seen: the media type with

@@ -112,6 +112,12 @@ func suiteFindsFaults(t *testing.T, env *open311test.Env, token string) {
 			}
 			return b
 		}, 13},
+		{"a photo served as a web page", func(h http.Header, b []byte) []byte {
+			if strings.HasPrefix(h.Get("Content-Type"), "image/") {
+				h.Set("Content-Type", "text/html")
+			}
+			return b
+		}, 16},
 		{"an empty description", func(h http.Header, b []byte) []byte {
 			return bytes.ReplaceAll(b, []byte("<description>楼道灯、路灯不亮或损坏</description>"), []byte("<description></description>"))
 		}, 13},

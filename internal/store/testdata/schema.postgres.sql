@@ -65,15 +65,28 @@ calendar_days.date text NOT NULL
 calendar_days.kind text NOT NULL
 calendar_days.name text NOT NULL
 calendar_days.updated_at timestamp with time zone NOT NULL
+cert_numbers.prefix text NOT NULL
+cert_numbers.last integer NOT NULL
 certificates.id bigint NOT NULL
 certificates.number text NOT NULL
 certificates.order_id bigint NOT NULL
 certificates.service_id bigint NOT NULL
-certificates.person_id bigint
-certificates.body text NOT NULL
+certificates.person_id bigint NOT NULL
+certificates.area_id bigint NOT NULL
 certificates.path text NOT NULL
+certificates.community_id bigint
+certificates.street_id bigint
+certificates.district_id bigint
+certificates.purpose text NOT NULL DEFAULT ''::text
+certificates.body_masked text NOT NULL
+certificates.body_sealed text NOT NULL
 certificates.issued_by bigint
 certificates.issued_at timestamp with time zone NOT NULL
+certificates.due_at timestamp with time zone
+certificates.valid_until text NOT NULL DEFAULT ''::text
+certificates.voided_at timestamp with time zone
+certificates.void_reason text NOT NULL DEFAULT ''::text
+certificates.voided_by bigint
 compounds.id bigint NOT NULL
 compounds.grid_id bigint NOT NULL
 compounds.path text NOT NULL
@@ -495,12 +508,17 @@ buildings buildings_pkey PRIMARY KEY (id)
 calendar_days calendar_days_date_check CHECK ((date ~ '^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$'::text))
 calendar_days calendar_days_kind_check CHECK ((kind = ANY (ARRAY['holiday'::text, 'workday'::text])))
 calendar_days calendar_days_pkey PRIMARY KEY (date)
+cert_numbers cert_numbers_pkey PRIMARY KEY (prefix)
+certificates certificates_area_id_fkey FOREIGN KEY (area_id) REFERENCES areas(id)
+certificates certificates_check CHECK (((voided_at IS NULL) = (void_reason = ''::text)))
 certificates certificates_issued_by_fkey FOREIGN KEY (issued_by) REFERENCES users(id)
 certificates certificates_number_key UNIQUE (number)
 certificates certificates_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
+certificates certificates_order_id_key UNIQUE (order_id)
 certificates certificates_person_id_fkey FOREIGN KEY (person_id) REFERENCES persons(id)
 certificates certificates_pkey PRIMARY KEY (id)
 certificates certificates_service_id_fkey FOREIGN KEY (service_id) REFERENCES services(id)
+certificates certificates_voided_by_fkey FOREIGN KEY (voided_by) REFERENCES users(id)
 compounds compounds_grid_id_fkey FOREIGN KEY (grid_id) REFERENCES areas(id)
 compounds compounds_pkey PRIMARY KEY (id)
 household_history household_history_household_id_fkey FOREIGN KEY (household_id) REFERENCES households(id)
@@ -659,9 +677,12 @@ CREATE INDEX buildings_compound ON buildings USING btree (compound_id)
 CREATE INDEX buildings_path ON buildings USING btree (path, id)
 CREATE UNIQUE INDEX buildings_pkey ON buildings USING btree (id)
 CREATE UNIQUE INDEX calendar_days_pkey ON calendar_days USING btree (date)
+CREATE UNIQUE INDEX cert_numbers_pkey ON cert_numbers USING btree (prefix)
 CREATE UNIQUE INDEX certificates_number_key ON certificates USING btree (number)
-CREATE INDEX certificates_path ON certificates USING btree (path, issued_at)
+CREATE UNIQUE INDEX certificates_order_id_key ON certificates USING btree (order_id)
+CREATE INDEX certificates_path ON certificates USING btree (path, id)
 CREATE UNIQUE INDEX certificates_pkey ON certificates USING btree (id)
+CREATE INDEX certificates_service ON certificates USING btree (service_id, id)
 CREATE INDEX compounds_path ON compounds USING btree (path, id)
 CREATE UNIQUE INDEX compounds_pkey ON compounds USING btree (id)
 CREATE INDEX household_history_household ON household_history USING btree (household_id, id)
@@ -764,4 +785,5 @@ audit audit_no_truncate
 audit audit_no_update
 audit_head audit_head_forward
 audit_head audit_head_no_delete
+certificates certificates_no_delete
 

@@ -101,17 +101,35 @@ CREATE TABLE calendar_days (
     updated_at TEXT NOT NULL
 );
 
+-- table cert_numbers
+CREATE TABLE cert_numbers (
+    prefix TEXT PRIMARY KEY,
+    last   INTEGER NOT NULL
+);
+
 -- table certificates
 CREATE TABLE certificates (
-    id         INTEGER PRIMARY KEY,
-    number     TEXT NOT NULL UNIQUE,
-    order_id   INTEGER NOT NULL REFERENCES work_orders(id),
-    service_id INTEGER NOT NULL REFERENCES services(id),
-    person_id  INTEGER REFERENCES persons(id),
-    body       TEXT NOT NULL,
-    path       TEXT NOT NULL,
-    issued_by  INTEGER REFERENCES users(id),
-    issued_at  TEXT NOT NULL
+    id           INTEGER PRIMARY KEY,
+    number       TEXT NOT NULL UNIQUE,
+    order_id     INTEGER NOT NULL UNIQUE REFERENCES work_orders(id),
+    service_id   INTEGER NOT NULL REFERENCES services(id),
+    person_id    INTEGER NOT NULL REFERENCES persons(id),
+    area_id      INTEGER NOT NULL REFERENCES areas(id),
+    path         TEXT NOT NULL,
+    community_id INTEGER,
+    street_id    INTEGER,
+    district_id  INTEGER,
+    purpose      TEXT NOT NULL DEFAULT '',
+    body_masked  TEXT NOT NULL,
+    body_sealed  TEXT NOT NULL, -- sealed (field certificate.body)
+    issued_by    INTEGER REFERENCES users(id),
+    issued_at    TEXT NOT NULL,
+    due_at       TEXT,
+    valid_until  TEXT NOT NULL DEFAULT '', -- YYYY-MM-DD, '' for no limit
+    voided_at    TEXT,
+    void_reason  TEXT NOT NULL DEFAULT '',
+    voided_by    INTEGER REFERENCES users(id),
+    CHECK ((voided_at IS NULL) = (void_reason = ''))
 );
 
 -- table compounds
@@ -720,7 +738,10 @@ CREATE INDEX buildings_compound ON buildings (compound_id);
 CREATE INDEX buildings_path ON buildings (path, id);
 
 -- index certificates_path
-CREATE INDEX certificates_path ON certificates (path, issued_at);
+CREATE INDEX certificates_path ON certificates (path, id);
+
+-- index certificates_service
+CREATE INDEX certificates_service ON certificates (service_id, id);
 
 -- index compounds_path
 CREATE INDEX compounds_path ON compounds (path, id);
@@ -890,5 +911,11 @@ END;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 BEGIN
     SELECT RAISE(ABORT, 'audit is append-only');
+END;
+
+-- trigger certificates_no_delete
+CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates
+BEGIN
+    SELECT RAISE(ABORT, 'certificates are never deleted; declare them void');
 END;
 
