@@ -204,7 +204,7 @@ func apiField(f string) string {
 // domain and this package use. The web interface has full catalogs; API
 // clients get the key (to translate themselves) and this short text. An
 // unknown key falls back to the key itself.
-var messages = map[string]string{
+var messages = map[string]string{ // #nosec G101 -- message texts of problem keys (some keys name tokens), no credentials
 	"area.name.required":         "Enter a name.",
 	"area.name.too_long":         "The name must be at most %d characters.",
 	"area.level.invalid":         "The level must be one of district, street, community, grid.",

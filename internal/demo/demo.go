@@ -22,7 +22,7 @@ const SeededKey = "demo.seeded"
 // common-password list, has four character classes and 15 characters, and
 // contains no demo username, so it passes both the default and the 等保
 // password policy.
-const DemoPassword = "Linli-Demo-2026"
+const DemoPassword = "Linli-Demo-2026" // #nosec G101 -- the demo's published password for synthetic accounts, printed to the operator
 
 // Login is one demo account as shown to the operator after seeding.
 type Login struct {

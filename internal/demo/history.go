@@ -104,7 +104,7 @@ func SeedHistory(ctx context.Context, s *store.Store, setNow func(time.Time), op
 	defer quickWrites(ctx, s)()
 	h := &history{
 		ctx: ctx, s: s, setNow: setNow,
-		r:     rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed0f4157029)),
+		r:     rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed0f4157029)), // #nosec G404 -- synthetic demo history: deterministic from a seed by design
 		start: HistoryStart(end, opt.Days), end: end,
 		ticks:    map[int64]bool{},
 		handlers: map[int64]linli.Actor{},

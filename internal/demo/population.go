@@ -359,7 +359,7 @@ func newGenerator(seed uint64, today time.Time) *generator {
 	y, m, d := today.Date()
 	today = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	g := &generator{
-		r:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		r:         rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), // #nosec G404 -- synthetic demo data: deterministic from a seed by design
 		today:     today,
 		todayDays: dayNum(today),
 		idSeq:     make([][]uint16, len(regionCodes)),

@@ -39,7 +39,7 @@ func (s *server) createRequest(w http.ResponseWriter, r *http.Request, c *call) 
 		}
 	case "multipart/form-data":
 		// Fields, and at most one photo in the part media (media.go).
-		if err := r.ParseMultipartForm(maxBody); err != nil {
+		if err := r.ParseMultipartForm(maxBody); err != nil { // #nosec G120 -- the body is already capped by http.MaxBytesReader (maxBody)
 			return isBadForm(err)
 		}
 		defer func() { _ = r.MultipartForm.RemoveAll() }()
@@ -245,7 +245,7 @@ func (s *server) filter(q url.Values) (store.Open311Filter, error) {
 		}
 	}
 	for i := 0; i < 4; i += 2 {
-		if !times[i].IsZero() && !times[i+1].IsZero() && times[i].After(times[i+1]) {
+		if !times[i].IsZero() && !times[i+1].IsZero() && times[i].After(times[i+1]) { // #nosec G602 -- times is a [4]time.Time and i+1 ≤ 3
 			return f, badRequest("open311.date.order")
 		}
 	}

@@ -485,7 +485,7 @@ func (s *Server) areaImport(w http.ResponseWriter, r *http.Request) error {
 		pg.Form.Errors["file"] = p.T(key, args...)
 		return s.render(w, r, http.StatusUnprocessableEntity, "area_import.html", pg)
 	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	if err := r.ParseMultipartForm(8 << 20); err != nil { // #nosec G120 -- the body is already capped by http.MaxBytesReader (the route's upload limit)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err

@@ -339,12 +339,12 @@ func clientIP(r *http.Request) string {
 }
 
 func (s *Server) setSession(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: token, Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: token, Path: "/", HttpOnly: true, // #nosec G124 -- Secure follows --secure-cookies (on behind TLS; off for plain HTTP on loopback)
 		Secure: s.opt.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opt.Lifetime / time.Second)})
 }
 
 func (s *Server) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: s.sessionCookie(), Value: "", Path: "/", HttpOnly: true, // #nosec G124 -- Secure follows --secure-cookies (on behind TLS; off for plain HTTP on loopback)
 		Secure: s.opt.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
@@ -384,7 +384,7 @@ func (s *Server) handle(pattern string, n need, perm linli.Permission, h handler
 				}
 			} else if strings.HasPrefix(ct, "multipart/form-data") {
 				// Up to 8 MiB in memory, the rest of the files in temporary files.
-				if err := r.ParseMultipartForm(min(limit, 8<<20)); err != nil {
+				if err := r.ParseMultipartForm(min(limit, 8<<20)); err != nil { // #nosec G120 -- the body is already capped by http.MaxBytesReader (the route's upload limit)
 					s.fail(w, r, badForm(err))
 					return
 				}
@@ -441,7 +441,7 @@ func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, linli.ErrUnauthorized)
 		return
 	}
-	http.Redirect(w, r, "/login?next="+safeNext(r.URL.Path), http.StatusSeeOther)
+	http.Redirect(w, r, "/login?next="+safeNext(r.URL.Path), http.StatusSeeOther) // #nosec G710 -- safeNext keeps only a local path
 }
 
 func (s *Server) mfaPath(sess *store.Session) string {

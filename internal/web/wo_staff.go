@@ -105,7 +105,7 @@ var lightColours = map[string]string{"green": "#2e7d32", "yellow": "#f9a825", "r
 func (p WOPage) Light(o linli.WorkOrder) template.HTML {
 	l := o.Light(p.Now)
 	if l == "" {
-		return template.HTML(`<span class="light light-none">` + template.HTMLEscapeString(p.T("wostaff.light.none")) + `</span>`)
+		return template.HTML(`<span class="light light-none">` + template.HTMLEscapeString(p.T("wostaff.light.none")) + `</span>`) // #nosec G203 -- our own markup; the only text in it is escaped
 	}
 	var word string
 	switch l {
@@ -116,7 +116,7 @@ func (p WOPage) Light(o linli.WorkOrder) template.HTML {
 	default:
 		word = p.T("wostaff.light.green")
 	}
-	return template.HTML(`<span class="light light-` + l + `"><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" focusable="false"><circle cx="7" cy="7" r="6" fill="` +
+	return template.HTML(`<span class="light light-` + l + `"><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true" focusable="false"><circle cx="7" cy="7" r="6" fill="` + // #nosec G203 -- our own markup; the only text in it is escaped
 		lightColours[l] + `"/></svg> ` + template.HTMLEscapeString(word) + `</span>`)
 }
 

@@ -113,7 +113,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: govulncheck -format json ./... | vulngate docs/SECURITY.md")
 		os.Exit(2)
 	}
-	doc, err := os.ReadFile(os.Args[1])
+	doc, err := os.ReadFile(os.Args[1]) // #nosec G703 -- a CI tool reading the document path its caller names
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -88,7 +88,7 @@ func run(out, mca, nbs string) error {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, mcaPackage, nbsPackage)
+		cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, mcaPackage, nbsPackage) // #nosec G204 -- a developer's generator running npm with fixed arguments
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("npm pack: %w", err)
@@ -116,7 +116,7 @@ func run(out, mca, nbs string) error {
 		}
 		b.WriteByte('\n')
 	}
-	return os.WriteFile(out, b.Bytes(), 0o644)
+	return os.WriteFile(out, b.Bytes(), 0o644) // #nosec G306 -- writes a Go source file of the repository (0644 like every source file)
 }
 
 const header = `# GB/T 2260 administrative division codes: provinces, prefectures, counties.
@@ -132,7 +132,7 @@ const header = `# GB/T 2260 administrative division codes: provinces, prefecture
 
 // readTarball checks a tarball's SHA-256 and returns the named files.
 func readTarball(path, sum string, names ...string) (map[string][]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) // #nosec G304 -- a developer's generator reading the package it downloaded
 	if err != nil {
 		return nil, err
 	}
