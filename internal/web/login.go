@@ -139,7 +139,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	case u.MustChangePwd || s.opt.Policy.Expired(u.PasswordAt, now):
 		return s.redirect(w, r, "/account#password", "account.password.must_change")
 	default:
-		http.Redirect(w, r, next, http.StatusSeeOther) // #nosec G710 -- next went through safeNext: a local path only
+		// #nosec G710 -- next went through safeNext: a local path only
+		http.Redirect(w, r, next, http.StatusSeeOther)
 	}
 	return nil
 }
@@ -430,8 +431,10 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
 	if lang != "en" {
 		lang = "zh-CN"
 	}
-	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.opt.SecureCookies}) // #nosec G124 -- a display preference, not a credential; Secure follows --secure-cookies
-	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther) // #nosec G710 -- safeNext keeps only a local path
+	// #nosec G124 -- a display preference, not a credential; Secure follows --secure-cookies
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.opt.SecureCookies})
+	// #nosec G710 -- safeNext keeps only a local path
+	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }
 
@@ -440,8 +443,10 @@ func (s *Server) toggleElderly(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie("elderly"); err == nil && c.Value == "1" {
 		v = "0"
 	}
-	http.SetCookie(w, &http.Cookie{Name: "elderly", Value: v, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.opt.SecureCookies}) // #nosec G124 -- a display preference, not a credential; Secure follows --secure-cookies
-	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther) // #nosec G710 -- safeNext keeps only a local path
+	// #nosec G124 -- a display preference, not a credential; Secure follows --secure-cookies
+	http.SetCookie(w, &http.Cookie{Name: "elderly", Value: v, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.opt.SecureCookies})
+	// #nosec G710 -- safeNext keeps only a local path
+	http.Redirect(w, r, safeNext(r.PostFormValue("back")), http.StatusSeeOther)
 	return nil
 }
 
