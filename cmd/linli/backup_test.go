@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,9 +27,7 @@ func TestBackupRestore(t *testing.T) {
 	db, key := filepath.Join(dir, "src.db"), filepath.Join(dir, "src.key")
 	seedCrashDB(t, db, key)
 	c := startChild(t, db, key)
-	jar, _ := cookiejar.New(nil)
-	w := &writer{client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	w := newWriter(10 * time.Second)
 	w.login(t, c.url)
 	w.orderBody(t, c.url)
 
@@ -110,8 +107,7 @@ func TestBackupRestore(t *testing.T) {
 	// A fresh instance serves the restored backup.
 	r := startChild(t, hotDB, key)
 	defer r.kill()
-	w2 := &writer{client: &http.Client{Jar: func() http.CookieJar { j, _ := cookiejar.New(nil); return j }(), Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	w2 := newWriter(10 * time.Second)
 	w2.login(t, r.url)
 	resp, err := w2.client.Get(fmt.Sprintf("%s/api/v1/work-orders/%d", r.url, ackedBefore[0].id))
 	if err != nil {

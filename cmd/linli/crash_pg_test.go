@@ -4,8 +4,6 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,9 +70,7 @@ func TestCrashPostgresImmediate(t *testing.T) {
 	seedCrashDB(t, dbURL, key)
 	c := startChild(t, dbURL, key)
 	defer c.kill()
-	jar, _ := cookiejar.New(nil)
-	w := &writer{client: &http.Client{Jar: jar, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	w := newWriter(20 * time.Second)
 	w.login(t, c.url)
 	w.orderBody(t, c.url)
 

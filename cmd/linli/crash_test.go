@@ -156,6 +156,36 @@ type writer struct {
 	body   []byte
 }
 
+// newWriter is a writer whose client keeps its session cookie and never
+// follows a redirect.
+func newWriter(timeout time.Duration) *writer {
+	jar, _ := cookiejar.New(nil)
+	return &writer{client: &http.Client{Jar: jar, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// checkSQLite runs SQLite's integrity and foreign-key checks on path.
+func checkSQLite(t *testing.T, path string) {
+	t.Helper()
+	sq, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	var ic string
+	if err := sq.QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
+		t.Errorf("integrity_check = %q, %v", ic, err)
+	}
+	rows, err := sq.Query(`PRAGMA foreign_key_check`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		t.Error("foreign_key_check reports violations")
+	}
+}
+
 func newKeyHex() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
@@ -238,9 +268,7 @@ func (w *writer) orderBody(t *testing.T, base string) {
 // crashRounds runs the rounds against a server on dbURL and returns the
 // writes and the slowest restart.
 func crashRounds(t *testing.T, dbURL, keyFile string, rounds int) ([]*write, time.Duration) {
-	jar, _ := cookiejar.New(nil)
-	w := &writer{client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	w := newWriter(10 * time.Second)
 	rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	var slowest time.Duration
 	for i := 0; i < rounds; i++ {
@@ -274,23 +302,7 @@ func TestCrashKill9SQLite(t *testing.T) {
 	if slowest > 2*time.Second {
 		t.Errorf("restart to ready took %s, want ≤ 2 s", slowest)
 	}
-	sq, err := sql.Open("sqlite", "file:"+db+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sq.Close()
-	var ic string
-	if err := sq.QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
-		t.Errorf("integrity_check = %q, %v", ic, err)
-	}
-	rows, err := sq.Query(`PRAGMA foreign_key_check`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rows.Next() {
-		t.Error("foreign_key_check reports violations")
-	}
-	rows.Close()
+	checkSQLite(t, db)
 	verifyAudit(t, db, key)
 }
 

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,9 +46,7 @@ func TestDiskFull(t *testing.T) {
 
 	c := startChild(t, db, key)
 	defer c.kill()
-	jar, _ := cookiejar.New(nil)
-	w := &writer{client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	w := newWriter(10 * time.Second)
 	w.login(t, c.url)
 	w.orderBody(t, c.url)
 
@@ -146,15 +142,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	c.kill()
 	checkWrites(t, "sqlite", db, w.writes)
-	sq, err := sql.Open("sqlite", "file:"+db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sq.Close()
-	var ic string
-	if err := sq.QueryRow(`PRAGMA integrity_check`).Scan(&ic); err != nil || ic != "ok" {
-		t.Errorf("integrity_check = %q, %v", ic, err)
-	}
+	checkSQLite(t, db)
 }
 
 // fillUp writes zeros to path until the filesystem says ENOSPC.

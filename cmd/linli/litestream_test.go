@@ -1,8 +1,6 @@
 package main
 
 import (
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,9 +36,7 @@ func TestLitestreamLossWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := startChild(t, db, key)
-		jar, _ := cookiejar.New(nil)
-		w := &writer{client: &http.Client{Jar: jar, Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		w := newWriter(10 * time.Second)
 		w.login(t, c.url)
 		w.orderBody(t, c.url)
 		var ackAt sync.Map // key → time acknowledged

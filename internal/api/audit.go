@@ -46,16 +46,8 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) error {
 		Actor: p.str("actor"), Action: p.str("action"), ObjectType: p.str("object_type"), ObjectID: p.str("object_id"),
 		From: p.time("from"), To: p.time("to"), Limit: p.limit(),
 	}
-	if c := p.str("cursor"); c != "" {
-		seq, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || seq <= 0 {
-			p.v.Add("cursor", "api.cursor.invalid")
-		}
-		q.BeforeSeq = seq
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From) {
-		p.v.Add("to", "api.time.order")
-	}
+	q.BeforeSeq = p.cursor()
+	p.order(q.From, q.To)
 	if err := p.err(); err != nil {
 		return err
 	}

@@ -3,12 +3,15 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -54,7 +57,33 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
 	keys := seal.Generate()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), store.Options{Keys: keys})
+	dbURL := filepath.Join(b.TempDir(), "bench.db")
+	if os.Getenv("LINLI_BENCH_DIALECTS") == "postgres" {
+		// PostgreSQL (LINLI_TEST_POSTGRES) in a schema of its own.
+		base := os.Getenv("LINLI_TEST_POSTGRES")
+		if base == "" {
+			b.Fatal("LINLI_BENCH_DIALECTS=postgres needs LINLI_TEST_POSTGRES")
+		}
+		schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+		pg, err := sql.Open("pgx", base)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pg.Exec(`CREATE SCHEMA ` + schema); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _, _ = pg.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); pg.Close() })
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		dbURL = base + sep + "search_path=" + schema
+	}
+	opt := store.Options{Keys: keys}
+	if os.Getenv("LINLI_BENCH_DIALECTS") == "postgres" {
+		opt.MaxConns = 16 // 32 writer connections, one per client
+	}
+	st, err := store.Open(ctx, dbURL, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -185,7 +214,11 @@ func BenchmarkRawSingleRowCommit(b *testing.B) {
 	e := newBenchEnv(b)
 	ctx := context.Background()
 	db := e.st.DB()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+	create, insert := `CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`, `INSERT INTO bench_raw (v) VALUES (?)`
+	if os.Getenv("LINLI_BENCH_DIALECTS") == "postgres" {
+		create, insert = `CREATE TABLE bench_raw (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL)`, `INSERT INTO bench_raw (v) VALUES ($1)`
+	}
+	if _, err := db.ExecContext(ctx, create); err != nil {
 		b.Fatal(err)
 	}
 	runClients(b, func(i int64) error {
@@ -193,7 +226,7 @@ func BenchmarkRawSingleRowCommit(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO bench_raw (v) VALUES (?)`, fmt.Sprintf("row %d", i)); err != nil {
+		if _, err := tx.ExecContext(ctx, insert, fmt.Sprintf("row %d", i)); err != nil {
 			_ = tx.Rollback()
 			return err
 		}

@@ -97,17 +97,9 @@ func (s *server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 	p := newParams(r)
 	f := store.CertFilter{ServiceCode: p.str("service"), Late: p.boolean("late")}
 	f.From, f.To = p.bound("from", false), p.bound("to", true)
-	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
-		p.v.Add("to", "api.time.order")
-	}
+	p.order(f.From, f.To)
 	limit := p.limit()
-	if c := p.str("cursor"); c != "" {
-		id, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || id <= 0 {
-			p.v.Add("cursor", "api.cursor.invalid")
-		}
-		f.AfterID = id
-	}
+	f.AfterID = p.cursor()
 	if err := p.err(); err != nil {
 		return err
 	}

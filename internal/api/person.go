@@ -230,13 +230,7 @@ func (s *server) searchPersons(w http.ResponseWriter, r *http.Request) error {
 		p.v.Add("status", "error.invalid")
 	}
 	limit := p.limit()
-	if c := p.str("cursor"); c != "" {
-		id, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || id <= 0 {
-			p.v.Add("cursor", "api.cursor.invalid")
-		}
-		q.AfterID = id
-	}
+	q.AfterID = p.cursor()
 	if err := p.err(); err != nil {
 		return err
 	}

@@ -114,6 +114,28 @@ func newParams(r *http.Request) *params { return &params{q: r.URL.Query()} }
 // err returns the collected field errors, or nil.
 func (p *params) err() error { return p.v.Err() }
 
+// cursor reads ?cursor=, a positive number (the id or sequence number of
+// the last item of the previous page); 0 when absent.
+func (p *params) cursor() int64 {
+	c := p.str("cursor")
+	if c == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(c, 10, 64)
+	if err != nil || n <= 0 {
+		p.v.Add("cursor", "api.cursor.invalid")
+		return 0
+	}
+	return n
+}
+
+// order checks that a time range's end (?to=) comes after its start.
+func (p *params) order(from, to time.Time) {
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		p.v.Add("to", "api.time.order")
+	}
+}
+
 func (p *params) str(name string) string { return strings.TrimSpace(p.q.Get(name)) }
 
 // id reads an optional positive integer (0 when absent).

@@ -363,7 +363,14 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 		}
 		q := `SELECT t.path, t.person_id FROM person_terms t WHERE ` + tc + ` AND ` + cond +
 			` AND (t.path > ? OR (t.path = ? AND t.person_id > ?)) ORDER BY t.path, t.person_id LIMIT ?`
-		rows, err := s.query(ctx, q, append(append(targs, cargs...), k.path, k.path, k.id, n)...)
+		// The text depends only on the kind of term and the number of
+		// scope paths, so it is prepared once (parsing was a quarter of a
+		// community worker's search).
+		st, err := s.prepared(ctx, q)
+		if err != nil {
+			return nil, false, s.mapErr(err)
+		}
+		rows, err := st.QueryContext(ctx, append(append(targs, cargs...), k.path, k.path, k.id, n)...)
 		if err != nil {
 			return nil, false, s.mapErr(err)
 		}
@@ -419,9 +426,25 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 		if len(ids) == 0 {
 			return out, nil
 		}
-		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(ids)-1) + `)`}, where...)
+		// The id list is padded (with its first id again) to a power of
+		// two, so that a few statement texts serve every chunk and can be
+		// prepared once.
+		in := ids
+		for size := 8; ; size *= 2 {
+			if size >= len(ids) {
+				for len(in) < size {
+					in = append(in, ids[0])
+				}
+				break
+			}
+		}
+		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(in)-1) + `)`}, where...)
 		pq := fmt.Sprintf(`SELECT %s FROM persons p WHERE %s`, personListCols, strings.Join(w, " AND "))
-		prow, err := s.query(ctx, pq, append(ids, args...)...)
+		pst, err := s.prepared(ctx, pq)
+		if err != nil {
+			return nil, s.mapErr(err)
+		}
+		prow, err := pst.QueryContext(ctx, append(in, args...)...)
 		if err != nil {
 			return nil, s.mapErr(err)
 		}
