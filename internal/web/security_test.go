@@ -203,45 +203,6 @@ func TestScopedRoutesHideOtherCommunities(t *testing.T) {
 	}
 }
 
-// TestSecurityHeadersOnEveryPage checks every GET page for every role.
-func TestSecurityHeadersOnEveryPage(t *testing.T) {
-	e := newEnv(t)
-	pages := []string{"/", "/login", "/account", "/areas", "/users", "/users/new", "/tokens", "/audit", "/areas/1", "/tags", "/nope", "/.git/HEAD", "/debug/pprof/",
-		"/wo/intake", "/wo/hotline", "/wo/queue", "/wo/overdue", "/wo/callbacks", "/kpi", "/admin/services", "/admin/routes", "/certificates",
-		"/services", "/services/REPAIR-PUBLIC/request", "/my/requests"}
-	roles := []string{"", "district.admin", "sys.admin", "sec.admin", "audit.admin", "comm.worker", "comm.head", "grid.worker", "resident"}
-	for _, who := range roles {
-		c := e.client()
-		if who != "" {
-			c = e.as(who)
-		}
-		for _, p := range pages {
-			resp, body := e.get(c, p)
-			h := resp.Header
-			csp := h.Get("Content-Security-Policy")
-			for _, want := range []string{"frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'", "'nonce-"} {
-				if !strings.Contains(csp, want) {
-					t.Errorf("%s GET %s: CSP %q lacks %s", who, p, csp, want)
-				}
-			}
-			if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
-				t.Errorf("%s GET %s: missing nosniff or Referrer-Policy", who, p)
-			}
-			if who != "" && resp.StatusCode == http.StatusOK && !strings.Contains(h.Get("Cache-Control"), "no-store") {
-				t.Errorf("%s GET %s: authenticated page without no-store", who, p)
-			}
-			if strings.Contains(body, " onclick=") || strings.Contains(body, "<script>") || strings.Contains(body, " style=\"") {
-				t.Errorf("%s GET %s: inline handler, script or style in the page", who, p)
-			}
-			if p == "/.git/HEAD" || p == "/debug/pprof/" || p == "/nope" {
-				if resp.StatusCode != http.StatusNotFound {
-					t.Errorf("%s GET %s = %d, want 404", who, p, resp.StatusCode)
-				}
-			}
-		}
-	}
-}
-
 func TestErrorPages(t *testing.T) {
 	e := newEnv(t)
 	c := e.as("district.admin")
@@ -267,38 +228,6 @@ func TestErrorPages(t *testing.T) {
 		t.Fatalf("2 MiB API body = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	_ = body
-}
-
-// TestCrossOriginPostsRefused sends cross-site POSTs to every mutating
-// route: all are refused and nothing changes.
-func TestCrossOriginPostsRefused(t *testing.T) {
-	e := newEnv(t)
-	c := e.as("district.admin")
-	routes := routesFrom(t, "routes.go", regexp.MustCompile(`s\.handle\("(POST) (/[^"]*)"`))
-	a := e.area(demo.CommunityACode)
-	for _, r := range routes {
-		p := strings.NewReplacer("{id}", itoa(a.ID), "{sid}", "1", "{code}", "elderly_alone").Replace(r.path)
-		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+p, strings.NewReader("name=evil"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", "http://evil.test")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("cross-site POST %s = %d, want 403", p, resp.StatusCode)
-		}
-	}
-	if got := e.area(demo.CommunityACode); got.Name != a.Name || got.Version != a.Version {
-		t.Fatalf("community A changed: %+v", got)
-	}
-	// The district admin administers the catalogue: a cross-site retire
-	// would have gone through.
-	if tg, err := e.st.Tag(context.Background(), linli.ConsoleActor(), "elderly_alone"); err != nil || tg.Retired {
-		t.Fatalf("a cross-site POST changed the catalogue: %+v, %v", tg, err)
-	}
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
