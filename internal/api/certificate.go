@@ -110,15 +110,7 @@ func (s *server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	n := min(limit, len(found))
-	out := page[certificateJSON]{Items: make([]certificateJSON, 0, n)}
-	for _, c := range found[:n] {
-		out.Items = append(out.Items, toCertificateJSON(c))
-	}
-	if len(found) > n || (n == f.Limit && n > 0) {
-		out.NextCursor = strconv.FormatInt(found[n-1].ID, 10)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, pageOf(found, limit, f.Limit, toCertificateJSON, func(c linli.Certificate) int64 { return c.ID }))
 }
 
 // getCertificate is GET /api/v1/certificates/{id}.

@@ -246,15 +246,8 @@ func (s *server) searchPersons(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	n := min(limit, len(found))
-	out := page[personItemJSON]{Items: make([]personItemJSON, 0, n)}
-	for _, pr := range found[:n] {
-		out.Items = append(out.Items, toPersonItemJSON(pr, q.Today))
-	}
-	if len(found) > n || (n == q.Limit && n > 0) {
-		out.NextCursor = strconv.FormatInt(found[n-1].ID, 10)
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, pageOf(found, limit, q.Limit,
+		func(pr linli.Person) personItemJSON { return toPersonItemJSON(pr, q.Today) }, func(pr linli.Person) int64 { return pr.ID }))
 }
 
 // getPerson is GET /api/v1/persons/{id}.

@@ -201,6 +201,22 @@ func (p *params) time(name string) time.Time {
 
 // page is the envelope of every paginated listing. NextCursor is absent on
 // the last page.
+// pageOf makes the page of found (the store's answer to a request for
+// fetched = min(limit+1, maxLimit) rows) that a client asked limit of: its
+// first limit items, and a cursor (the id of the last) when the store had
+// more, or a full page of maxLimit may have more.
+func pageOf[T, J any](found []T, limit, fetched int, conv func(T) J, id func(T) int64) page[J] {
+	n := min(limit, len(found))
+	out := page[J]{Items: make([]J, 0, n)}
+	for _, x := range found[:n] {
+		out.Items = append(out.Items, conv(x))
+	}
+	if len(found) > n || (n == fetched && n > 0) {
+		out.NextCursor = strconv.FormatInt(id(found[n-1]), 10)
+	}
+	return out
+}
+
 type page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`

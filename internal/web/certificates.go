@@ -91,16 +91,22 @@ func (s *Server) certSection(r *http.Request, pg *WOOrderPage) error {
 	return nil
 }
 
+// certInScope loads the certificate the request's {id} names, if the
+// actor may see it (else not found).
+func (s *Server) certInScope(r *http.Request) (linli.Certificate, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return linli.Certificate{}, err
+	}
+	return s.st.Certificate(r.Context(), actor(r), id)
+}
+
 // woCertIssue issues the order's certificate and shows it in the
 // register; the order page comes back with the messages otherwise.
 func (s *Server) woCertIssue(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.st.WorkOrder(ctx, a, id)
+	o, err := s.orderInScope(r)
 	if err != nil {
 		return err
 	}
@@ -281,11 +287,7 @@ type CertPrintPage struct {
 func (s *Server) certPrint(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.st.Certificate(ctx, a, id)
+	c, err := s.certInScope(r)
 	if err != nil {
 		return err
 	}
@@ -319,11 +321,7 @@ func (s *Server) certPrint(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) certVoid(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.st.Certificate(ctx, a, id)
+	c, err := s.certInScope(r)
 	if err != nil {
 		return err
 	}

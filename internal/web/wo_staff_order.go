@@ -259,15 +259,21 @@ var woActions = []linli.WOAction{linli.ActAnswer, linli.ActDispatch, linli.ActSi
 	linli.ActRejectReturn, linli.ActContact, linli.ActRequestExtension, linli.ActGrantExtension, linli.ActDenyExtension, linli.ActDefer,
 	linli.ActResume, linli.ActResolve, linli.ActRate, linli.ActArchive, linli.ActVoid, linli.ActMarkDuplicate, linli.ActWithdraw}
 
+// orderInScope loads the work order the request's {id} names, if the
+// actor may see it (else not found).
+func (s *Server) orderInScope(r *http.Request) (linli.WorkOrder, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return linli.WorkOrder{}, err
+	}
+	return s.st.WorkOrder(r.Context(), actor(r), id)
+}
+
 // woAct applies one action from the order page.
 func (s *Server) woAct(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	a := actor(r)
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.st.WorkOrder(ctx, a, id)
+	o, err := s.orderInScope(r)
 	if err != nil {
 		return err
 	}
