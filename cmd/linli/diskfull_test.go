@@ -96,7 +96,7 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 	low := strings.ToLower(full503)
-	for _, leak := range []string{"sqlite", "disk", "full", "database", "errno", "no space", "13"} {
+	for _, leak := range []string{"sqlite", "disk", "full", "database", "errno", "no space", "(13)"} {
 		if strings.Contains(low, leak) {
 			t.Errorf("the 503 says %q: %s", leak, full503)
 		}

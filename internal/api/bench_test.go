@@ -58,6 +58,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	ctx := context.Background()
 	keys := seal.Generate()
 	dbURL := filepath.Join(b.TempDir(), "bench.db")
+	opt := store.Options{Keys: keys}
 	if os.Getenv("LINLI_BENCH_DIALECTS") == "postgres" {
 		// PostgreSQL (LINLI_TEST_POSTGRES) in a schema of its own.
 		base := os.Getenv("LINLI_TEST_POSTGRES")
@@ -78,9 +79,6 @@ func newBenchEnv(b *testing.B) *benchEnv {
 			sep = "&"
 		}
 		dbURL = base + sep + "search_path=" + schema
-	}
-	opt := store.Options{Keys: keys}
-	if os.Getenv("LINLI_BENCH_DIALECTS") == "postgres" {
 		opt.MaxConns = 16 // 32 writer connections, one per client
 	}
 	st, err := store.Open(ctx, dbURL, opt)

@@ -107,7 +107,7 @@ func (c *client) setup(ctx context.Context, cfg Config) error {
 	}
 	need := map[Op]string{OpSearch: "person.read", OpPerson: "person.read", OpKPI: "kpi.read", OpCreate: "wo.intake", OpAdvance: "wo.handle", OpRate: "wo.intake"}
 	for op, perm := range need {
-		if cfg.Mix[op] > 0 && !strings.Contains(" "+strings.Join(me.Permissions, " ")+" ", " "+perm+" ") {
+		if cfg.Mix[op] > 0 && !slices.Contains(me.Permissions, perm) {
 			return fmt.Errorf("loadgen: %s lacks %s, which the %q operation needs", cfg.Username, perm, op)
 		}
 	}

@@ -429,22 +429,20 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 		// The id list is padded (with its first id again) to a power of
 		// two, so that a few statement texts serve every chunk and can be
 		// prepared once.
-		in := ids
-		for size := 8; ; size *= 2 {
-			if size >= len(ids) {
-				for len(in) < size {
-					in = append(in, ids[0])
-				}
-				break
-			}
+		size := 8
+		for size < len(ids) {
+			size *= 2
 		}
-		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(in)-1) + `)`}, where...)
+		for len(ids) < size {
+			ids = append(ids, ids[0])
+		}
+		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(ids)-1) + `)`}, where...)
 		pq := fmt.Sprintf(`SELECT %s FROM persons p WHERE %s`, personListCols, strings.Join(w, " AND "))
 		pst, err := s.prepared(ctx, pq)
 		if err != nil {
 			return nil, s.mapErr(err)
 		}
-		prow, err := pst.QueryContext(ctx, append(in, args...)...)
+		prow, err := pst.QueryContext(ctx, append(ids, args...)...)
 		if err != nil {
 			return nil, s.mapErr(err)
 		}
