@@ -8,8 +8,8 @@ import (
 )
 
 // CheckKeys opens one sealed value of every sealed column that holds any,
-// so that a restore or a start with the wrong key file fails at once
-// instead of at the first person page.
+// so that `linli restore` with the wrong key file fails at once instead of
+// at the first person page of the restored database.
 func (s *Store) CheckKeys(ctx context.Context) error {
 	if s.keys == nil {
 		return errors.New("no key file given")
