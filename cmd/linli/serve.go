@@ -112,6 +112,10 @@ func openStoreWith(ctx context.Context, e env, cfg config.Config, migrate bool, 
 			return fail(err)
 		}
 	}
+	// A bulk load that was interrupted left search terms to move or indexes to build.
+	if err := s.FinishBulkLoad(ctx); err != nil {
+		return fail(err)
+	}
 	if created {
 		if n, err := s.CountSealed(ctx); err == nil && n > 0 {
 			return fail(fmt.Errorf("key file %s did not exist, but the database holds data sealed with another key: restore the key file", cfg.KeyFile))

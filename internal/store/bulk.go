@@ -140,7 +140,8 @@ type BulkLoader struct {
 	stmts     txStmts
 	res       BulkResult
 	prevCache int
-	deferIdx  bool
+	deferred  bool // the indexes of bulkDeferred are built at Close
+	staged    bool // terms go to person_terms_load (SQLite)
 	prevTemp  int
 	conn      *sql.Conn // PostgreSQL: the writer's connection, for COPY
 }
@@ -206,24 +207,23 @@ func (s *Store) NewBulkLoader(ctx context.Context, a linli.Actor, opt BulkOption
 			return nil, s.mapErr(err)
 		}
 	}
-	// Into an empty search index, the index of its terms by person is
-	// built once at the end (a sorted build) instead of row by row: a
-	// quarter of the load's time. Until then, rewriting one person's
-	// terms scans the table. A load that was interrupted leaves it to the
-	// next loader, or RestoreSearchIndex.
+	// Into an empty registry, what would land all over large B-trees in
+	// random order is written once, sorted, at the end (see
+	// bulkDeferred). What an interrupted load left is finished first.
+	if err := s.FinishBulkLoad(ctx); err != nil {
+		return nil, err
+	}
 	var one int
-	switch err := s.queryRow(ctx, `SELECT 1 FROM person_terms LIMIT 1`).Scan(&one); {
+	switch err := s.queryRow(ctx, `SELECT 1 FROM persons LIMIT 1`).Scan(&one); {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := s.db.ExecContext(ctx, `DROP INDEX IF EXISTS person_terms_person`); err != nil {
-			return nil, s.mapErr(err)
+		for _, ix := range s.bulkDeferred() {
+			if _, err := s.db.ExecContext(ctx, ix.drop); err != nil {
+				return nil, s.mapErr(err)
+			}
 		}
-		l.deferIdx = true
+		l.deferred, l.staged = true, !s.d.pg()
 	case err != nil:
 		return nil, s.mapErr(err)
-	default:
-		if err := s.RestoreSearchIndex(ctx); err != nil {
-			return nil, err
-		}
 	}
 	if s.d.pg() {
 		// COPY runs on the driver's connection, inside the transaction.
@@ -285,8 +285,8 @@ func (l *BulkLoader) Close() (BulkResult, error) {
 	if l.conn != nil {
 		_ = l.conn.Close()
 	}
-	if l.deferIdx {
-		if err := l.s.RestoreSearchIndex(context.WithoutCancel(l.ctx)); err != nil {
+	if l.deferred {
+		if err := l.s.FinishBulkLoad(context.WithoutCancel(l.ctx)); err != nil {
 			l.fail(err)
 		}
 	}
@@ -849,7 +849,11 @@ func (l *BulkLoader) write(b *bulkBatch, audited bool) error {
 		for _, t := range b.terms {
 			tArgs = append(tArgs, t.term, t.path, pids[t.person])
 		}
-		if err := l.stmts.insert(tx, "person_terms", []string{"term", "path", "person_id"}, tArgs); err != nil {
+		terms := "person_terms"
+		if l.staged {
+			terms = "person_terms_load"
+		}
+		if err := l.stmts.insert(tx, terms, []string{"term", "path", "person_id"}, tArgs); err != nil {
 			return err
 		}
 		if audited {
@@ -979,11 +983,90 @@ func bitLen(n int) int {
 	return b
 }
 
-// RestoreSearchIndex creates the index of search terms by person if a bulk
-// load dropped it and did not finish.
-func (s *Store) RestoreSearchIndex(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS person_terms_person ON person_terms (person_id)`)
-	return s.mapErr(err)
+// bulkDeferred are the indexes that a load into an empty registry drops
+// at the start and builds once at the end (a sorted build) instead of row
+// by row: they take their rows in random order (a search term, a blind
+// index, a name), so that every batch rewrote most of their pages. The
+// load does not read them, and keeps the unique index of ID numbers. On
+// PostgreSQL the key of person_terms is one of them; on SQLite it is the
+// table itself (WITHOUT ROWID), so the load stages the terms in
+// person_terms_load instead (migration 0010).
+func (s *Store) bulkDeferred() []deferredIndex {
+	ix := func(name, def string) deferredIndex {
+		return deferredIndex{name, `CREATE INDEX IF NOT EXISTS ` + name + ` ON ` + def, `DROP INDEX IF EXISTS ` + name}
+	}
+	out := []deferredIndex{
+		ix("person_terms_person", "person_terms (person_id)"),
+		ix("persons_community_name", "persons (community_id, name, birth_date)"),
+		ix("person_phones_bidx", "person_phones (phone_bidx)"),
+	}
+	if s.d.pg() {
+		out = append(out, deferredIndex{"person_terms_pkey",
+			`ALTER TABLE person_terms ADD CONSTRAINT person_terms_pkey PRIMARY KEY (term, path, person_id)`,
+			`ALTER TABLE person_terms DROP CONSTRAINT IF EXISTS person_terms_pkey`})
+	}
+	return out
+}
+
+// deferredIndex is an index of bulkDeferred and its statements.
+type deferredIndex struct{ name, create, drop string }
+
+// FinishBulkLoad finishes what a bulk load left: on SQLite it moves the
+// terms of person_terms_load into person_terms, in the key's order; it
+// creates the indexes of bulkDeferred that are missing. It writes nothing
+// when there is nothing to finish; opening a store for serve or the demo
+// calls it, for a load that was interrupted.
+func (s *Store) FinishBulkLoad(ctx context.Context) error {
+	var one int
+	staged := false
+	if !s.d.pg() {
+		switch err := s.queryRow(ctx, `SELECT 1 FROM person_terms_load LIMIT 1`).Scan(&one); {
+		case err == nil:
+			staged = true
+		case !errors.Is(err, sql.ErrNoRows):
+			return s.mapErr(err)
+		}
+	}
+	var missing []string
+	for _, ix := range s.bulkDeferred() {
+		q := `SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`
+		if s.d.pg() {
+			q = `SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`
+		}
+		switch err := s.queryRow(ctx, q, ix.name).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			missing = append(missing, ix.create)
+		case err != nil:
+			return s.mapErr(err)
+		}
+	}
+	if !staged && len(missing) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		if s.d.pg() {
+			// Build the indexes in memory, not in temporary files (the
+			// default is 64 MB).
+			if _, err := tx.exec(`SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+				return err
+			}
+		}
+		if staged {
+			if _, err := tx.exec(`INSERT INTO person_terms (term, path, person_id)
+				SELECT term, path, person_id FROM person_terms_load WHERE true ORDER BY term, path, person_id ON CONFLICT DO NOTHING`); err != nil {
+				return err
+			}
+			if _, err := tx.exec(`DELETE FROM person_terms_load`); err != nil {
+				return err
+			}
+		}
+		for _, q := range missing {
+			if _, err := tx.exec(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // PersonCount is the number of people in the registry, whatever their

@@ -350,3 +350,94 @@ func TestBulkLoadRefusesBadInput(t *testing.T) {
 		}
 	})
 }
+
+// A load into an empty registry stages its search terms and drops the
+// indexes it builds at the end. A load that stops at a bad batch still
+// finishes them for the batches it committed, and FinishBulkLoad finishes
+// what a load that was killed left.
+func TestBulkLoadFinishesWhatItLeft(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		tr := mustTree(t, s)
+		con := linli.ConsoleActor()
+		deferred := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('person_terms_person', 'persons_community_name', 'person_phones_bidx')`
+		all := 3
+		if s.Dialect() == "postgres" {
+			deferred = `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN ('person_terms_person', 'persons_community_name', 'person_phones_bidx', 'person_terms_pkey')`
+			all = 4
+		}
+		l, err := s.NewBulkLoader(ctx, con, store.BulkOptions{BatchHouseholds: 1, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, s, deferred); n != 0 {
+			t.Fatalf("%d of the deferred indexes are there during the load", n)
+		}
+		person := func(name, idn string) store.BulkHousehold {
+			return store.BulkHousehold{Kind: linli.HouseholdSingle, GridID: tr.gridA.ID, Members: []store.BulkPerson{{
+				PersonInput: linli.PersonInput{Name: name, IDType: linli.IDResident, IDNumber: idn, RegType: linli.RegRegistered, Phones: []string{"13912345678"}}}}}
+		}
+		_ = l.Add(person("欧阳修远", "11010519491231002X"))
+		_ = l.Add(person("司马光明", "110105194912310038"))
+		_ = l.Add(person("诸葛亮亮", "110105194912310021")) // wrong check digit: the load stops here
+		_ = l.Add(person("上官婉儿", "110105195001010017"))
+		if _, err := l.Close(); err == nil {
+			t.Fatal("a bad ID number loaded")
+		}
+		if n := count(t, s, `SELECT COUNT(*) FROM persons`); n != 2 {
+			t.Fatalf("%d persons committed, want the 2 batches before the bad one", n)
+		}
+		if n := count(t, s, deferred); n != all {
+			t.Errorf("%d of the %d deferred indexes rebuilt", n, all)
+		}
+		for _, text := range []string{"司马", "smgm", "5678"} {
+			ps, err := s.SearchPersons(ctx, con, linli.PersonQuery{Text: text})
+			if err != nil || len(ps) == 0 {
+				t.Errorf("search %q after the stopped load: %v, %v", text, ps, err)
+			}
+		}
+
+		// A load killed between batches: on SQLite terms staged, on
+		// PostgreSQL written without their key; indexes dropped.
+		terms := count(t, s, `SELECT COUNT(*) FROM person_terms`)
+		var pid int64
+		if err := s.DB().QueryRow(`SELECT id FROM persons WHERE name = '欧阳修远'`).Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().Exec(`DELETE FROM person_terms WHERE term = 'n阳修'`); err != nil {
+			t.Fatal(err)
+		}
+		if s.Dialect() == "postgres" {
+			if _, err := s.DB().Exec(`ALTER TABLE person_terms DROP CONSTRAINT person_terms_pkey`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.DB().Exec(`INSERT INTO person_terms (term, path, person_id) VALUES ('n阳修', $1, $2)`, tr.gridA.Path, pid); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := s.DB().Exec(`INSERT INTO person_terms_load (term, path, person_id) VALUES ('n阳修', ?, ?), ('n欧阳', ?, ?)`,
+			tr.gridA.Path, pid, tr.gridA.Path, pid); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB().Exec(`DROP INDEX person_phones_bidx`); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishBulkLoad(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// On SQLite 'n欧阳' was there already: moved once, not twice.
+		if got := count(t, s, `SELECT COUNT(*) FROM person_terms`); got != terms {
+			t.Errorf("person_terms %d after finishing, want %d", got, terms)
+		}
+		if s.Dialect() == "sqlite" {
+			if n := count(t, s, `SELECT COUNT(*) FROM person_terms_load`); n != 0 {
+				t.Errorf("%d terms left staged", n)
+			}
+		}
+		if n := count(t, s, deferred); n != all {
+			t.Errorf("%d of the %d deferred indexes after finishing", n, all)
+		}
+		if ps, err := s.SearchPersons(ctx, con, linli.PersonQuery{Text: "阳修"}); err != nil || len(ps) != 1 || ps[0].ID != pid {
+			t.Errorf("search 阳修 after finishing: %v, %v", ps, err)
+		}
+	})
+}

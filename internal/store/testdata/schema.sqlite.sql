@@ -383,6 +383,13 @@ CREATE TABLE person_terms (
     PRIMARY KEY (term, path, person_id)
 ) WITHOUT ROWID;
 
+-- table person_terms_load
+CREATE TABLE person_terms_load (
+    term      TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    person_id INTEGER NOT NULL
+);
+
 -- table persons
 CREATE TABLE persons (
     id             INTEGER PRIMARY KEY,
