@@ -386,7 +386,11 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 		return out, len(out) == n, rows.Err()
 	}
 	var out []linli.Person
-	for chunk := 4 * limit; ; chunk = min(4*chunk, 1000) {
+	// The first chunk is a little over a page: with no other condition
+	// (most searches) it fills the page, and each person of a chunk is a
+	// row to read (a district-wide fragment used to read 4 pages' worth
+	// of people for one page). Filters that drop many grow it.
+	for chunk := limit + limit/4 + 1; ; chunk = min(4*chunk, 1000) {
 		// Merge the sources up to the first key any of them may not have
 		// reached yet.
 		var keys []termKey
