@@ -285,6 +285,11 @@ func (l *BulkLoader) Close() (BulkResult, error) {
 	if l.conn != nil {
 		_ = l.conn.Close()
 	}
+	if !l.s.d.pg() {
+		// The sorts of FinishBulkLoad spill to temporary files, not
+		// memory (hundreds of MB at a million residents).
+		_, _ = l.s.db.ExecContext(context.WithoutCancel(l.ctx), `PRAGMA temp_store = `+strconv.Itoa(l.prevTemp))
+	}
 	if l.deferred {
 		if err := l.s.FinishBulkLoad(context.WithoutCancel(l.ctx)); err != nil {
 			l.fail(err)

@@ -333,7 +333,7 @@ func (a termKey) less(b termKey) bool { return a.path < b.path || (a.path == b.p
 // by grid (by path, then id): for one term that is the order of the
 // index (term, path, person_id), so a page costs a short index-only range
 // however many people in the scope match — a common name fragment in a
-// whole district reads 4 rows per result, not every match. Each source
+// whole district reads about 1.3 rows per result, not every match. Each source
 // (the name and the address bigram; initials and full pinyin) is read in
 // chunks and merged here; the persons of a chunk that pass the other
 // conditions (where, on p) fill the page. A range of terms (a full-pinyin

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +168,54 @@ func TestSearchPagesByGrid(t *testing.T) {
 		}
 		if err != nil || strings.Join(got, ",") != strings.Join(inA, ",") {
 			t.Errorf("SearchPersons as community A = %v, %v; want %v", got, err, inA)
+		}
+	})
+}
+
+// A filter that drops most of a term's matches: the chunks of matches grow
+// until the page is full, and paging finds every kept person once.
+func TestSearchFilterSparseMatches(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		tr := mustTree(t, s)
+		con := linli.ConsoleActor()
+		var want []int64
+		for i := range 60 {
+			birth := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+			if i%9 == 4 {
+				birth = time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC)
+			}
+			p, err := s.CreatePerson(ctx, con, linli.PersonInput{Name: fmt.Sprintf("司徒%c", '甲'+rune(i)), IDType: linli.IDNone,
+				RegType: linli.RegRegistered, GridID: tr.gridA.ID, Source: linli.SourceWorker, BirthDate: birth})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%9 == 4 {
+				want = append(want, p.ID)
+			}
+		}
+		for _, limit := range []int{1, 2, 5} {
+			var got []int64
+			after := int64(0)
+			for range 20 {
+				page, err := s.SearchPersons(ctx, con, linli.PersonQuery{Text: "司徒", AgeMin: 80, Limit: limit, AfterID: after, Today: c.Now()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) > limit {
+					t.Fatalf("limit %d: a page of %d", limit, len(page))
+				}
+				if len(page) == 0 {
+					break
+				}
+				for _, p := range page {
+					got = append(got, p.ID)
+				}
+				after = page[len(page)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("limit %d: pages = %v, want %v", limit, got, want)
+			}
 		}
 	})
 }
