@@ -197,6 +197,10 @@ type personPrep struct {
 	idBidx   string
 	idMasked string
 	phones   []phonePrep
+	// idChecked: the caller has just looked this blind index up in the
+	// transaction and found no one (an import row), so createPerson does
+	// not look again.
+	idChecked bool
 }
 
 var otherIDShape = regexp.MustCompile(`^[A-Z0-9]{5,30}$`)
@@ -317,6 +321,10 @@ func (s *Store) preparePerson(in linli.PersonInput, now time.Time) (personPrep, 
 
 // liveGrid loads a live grid in the actor's scope, or a field error.
 func (tx *Tx) liveGrid(a linli.Actor, id int64) (linli.Area, error) {
+	// An import batch asks for the same few grids hundreds of times.
+	if ar, ok := tx.grids[id]; ok && a.Scope.Contains(ar.Path) {
+		return ar, nil
+	}
 	ar, err := tx.area(a, id)
 	if err != nil {
 		if tx.s.mapErr(err) == linli.ErrNotFound {
@@ -327,6 +335,10 @@ func (tx *Tx) liveGrid(a linli.Actor, id int64) (linli.Area, error) {
 	if ar.Level != linli.LevelGrid || ar.Retired {
 		return ar, linli.Invalid("grid", "person.grid.not_found")
 	}
+	if tx.grids == nil {
+		tx.grids = map[int64]linli.Area{}
+	}
+	tx.grids[id] = ar
 	return ar, nil
 }
 
@@ -390,17 +402,22 @@ func (tx *Tx) personHistory(personID int64, field, oldV, newV, source, note stri
 	return err
 }
 
+// writePhones replaces a person's phones.
 func (tx *Tx) writePhones(personID int64, phones []phonePrep) error {
 	if _, err := tx.exec(`DELETE FROM person_phones WHERE person_id = ?`, personID); err != nil {
 		return err
 	}
+	return tx.insertPhones(personID, phones)
+}
+
+// insertPhones adds the phones of a person who has none yet, in one
+// statement.
+func (tx *Tx) insertPhones(personID int64, phones []phonePrep) error {
+	args := make([]any, 0, 5*len(phones))
 	for i, ph := range phones {
-		if _, err := tx.exec(`INSERT INTO person_phones (person_id, phone, phone_bidx, phone_masked, position) VALUES (?, ?, ?, ?, ?)`,
-			personID, ph.sealed, ph.bidx, ph.masked, i); err != nil {
-			return err
-		}
+		args = append(args, personID, ph.sealed, ph.bidx, ph.masked, i)
 	}
-	return nil
+	return tx.insertRows(`INSERT INTO person_phones (person_id, phone, phone_bidx, phone_masked, position) VALUES `, 5, args, ``)
 }
 
 // personFields are the fields whose changes are tracked, in display order.
@@ -506,29 +523,76 @@ func (s *Store) CreatePerson(ctx context.Context, a linli.Actor, in linli.Person
 }
 
 func (tx *Tx) createPerson(a linli.Actor, pp personPrep) (linli.Person, error) {
-	in := pp.in
-	grid, err := tx.liveGrid(a, in.GridID)
+	np, err := tx.checkNewPerson(a, pp)
 	if err != nil {
 		return linli.Person{}, err
 	}
-	if in.RoomID != 0 {
-		addr, err := tx.roomAddress(in.RoomID, grid.Path)
-		if err != nil {
-			return linli.Person{}, err
-		}
-		if in.Address == "" {
-			in.Address = addr
-		}
-	}
-	k := keysOf(grid.Path)
-	if err := tx.checkDuplicates(a, pp, k.community, 0, true, true); err != nil {
+	id, err := tx.insert(`INSERT INTO persons (`+strings.Join(newPersonCols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(newPersonCols)-1)+`)`,
+		np.values(tx)...)
+	if err != nil {
 		return linli.Person{}, err
 	}
+	if err := tx.insertPhones(id, pp.phones); err != nil {
+		return linli.Person{}, err
+	}
+	if err := tx.personHistory(id, "created", "", "", np.in.Source, np.in.SourceNote, a.UserID); err != nil {
+		return linli.Person{}, err
+	}
+	p, err := tx.person(linli.Actor{Scope: linli.Scope{Paths: []string{np.grid.Path}}}, id)
+	if err != nil {
+		return linli.Person{}, err
+	}
+	if err := tx.insertTerms(p.Person); err != nil {
+		return linli.Person{}, err
+	}
+	return p.Person, tx.audit(auditEvent(a, "person.create", "person", id, np.grid.ID))
+}
+
+// newPerson is a person that checkNewPerson found ready to insert.
+type newPerson struct {
+	pp   personPrep
+	in   linli.PersonInput // pp.in with the room's address
+	grid linli.Area
+	keys areaKeys
+}
+
+// checkNewPerson does every check of a new person that needs the
+// database, before anything is written: a live grid in scope, the room in
+// that grid (its address is the person's when none is given), duplicates.
+func (tx *Tx) checkNewPerson(a linli.Actor, pp personPrep) (newPerson, error) {
+	np := newPerson{pp: pp, in: pp.in}
+	var err error
+	if np.grid, err = tx.liveGrid(a, np.in.GridID); err != nil {
+		return np, err
+	}
+	if np.in.RoomID != 0 {
+		addr, err := tx.roomAddress(np.in.RoomID, np.grid.Path)
+		if err != nil {
+			return np, err
+		}
+		if np.in.Address == "" {
+			np.in.Address = addr
+		}
+	}
+	np.keys = keysOf(np.grid.Path)
+	return np, tx.checkDuplicates(a, pp, np.keys.community, 0, !pp.idChecked, true)
+}
+
+// newPersonCols are the columns of a new person's row, in the order of
+// newPerson.values.
+var newPersonCols = []string{"name", "gender", "birth_date", "id_type", "id_number", "id_number_bidx", "id_masked",
+	"ethnicity", "education", "employment", "political", "reg_type", "status", "status_date", "grid_id", "path", "community_id",
+	"street_id", "district_id", "room_id", "address", "sources", "created_at", "updated_at", "version"}
+
+// values are the new person's row: every field that has a value gets the
+// input's source.
+func (np newPerson) values(tx *Tx) []any {
+	in, pp := np.in, np.pp
 	src := linli.FieldSource{Source: in.Source, Note: in.SourceNote, At: tx.now.UTC()}
 	sources := map[string]linli.FieldSource{}
 	draft := linli.Person{Name: in.Name, Gender: in.Gender, BirthDate: in.BirthDate, IDType: in.IDType, IDMasked: pp.idMasked,
 		Ethnicity: in.Ethnicity, Education: in.Education, Employment: in.Employment, Political: in.Political,
-		RegType: in.RegType, GridID: grid.ID, RoomID: in.RoomID, Address: in.Address}
+		RegType: in.RegType, GridID: np.grid.ID, RoomID: in.RoomID, Address: in.Address}
 	for _, ph := range pp.phones {
 		draft.PhoneMasked = append(draft.PhoneMasked, ph.masked)
 	}
@@ -537,30 +601,10 @@ func (tx *Tx) createPerson(a linli.Actor, pp personPrep) (linli.Person, error) {
 			sources[f] = src
 		}
 	}
-	id, err := tx.insert(`INSERT INTO persons (name, gender, birth_date, id_type, id_number, id_number_bidx, id_masked,
-		ethnicity, education, employment, political, reg_type, status, status_date, grid_id, path, community_id, street_id,
-		district_id, room_id, address, sources, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'living', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		in.Name, in.Gender, dateStr(in.BirthDate), in.IDType, pp.idSealed, pp.idBidx, pp.idMasked,
-		in.Ethnicity, in.Education, in.Employment, in.Political, in.RegType, grid.ID, grid.Path, k.community, k.street,
-		k.district, nullInt(in.RoomID), in.Address, sourcesJSON(sources), tx.s.d.t(tx.now), tx.s.d.t(tx.now))
-	if err != nil {
-		return linli.Person{}, err
-	}
-	if err := tx.writePhones(id, pp.phones); err != nil {
-		return linli.Person{}, err
-	}
-	if err := tx.personHistory(id, "created", "", "", in.Source, in.SourceNote, a.UserID); err != nil {
-		return linli.Person{}, err
-	}
-	p, err := tx.person(linli.Actor{Scope: linli.Scope{Paths: []string{grid.Path}}}, id)
-	if err != nil {
-		return linli.Person{}, err
-	}
-	if err := tx.indexPerson(p.Person); err != nil {
-		return linli.Person{}, err
-	}
-	return p.Person, tx.audit(auditEvent(a, "person.create", "person", id, grid.ID))
+	return []any{in.Name, in.Gender, dateStr(in.BirthDate), in.IDType, pp.idSealed, pp.idBidx, pp.idMasked,
+		in.Ethnicity, in.Education, in.Employment, in.Political, in.RegType, linli.StatusLiving, "", np.grid.ID, np.grid.Path,
+		np.keys.community, np.keys.street, np.keys.district, nullInt(in.RoomID), in.Address, sourcesJSON(sources),
+		tx.s.d.t(tx.now), tx.s.d.t(tx.now), 1}
 }
 
 // UpdatePerson changes a resident's fields. in.Version, when set, must be

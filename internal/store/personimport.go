@@ -43,7 +43,7 @@ import (
 // Rows are written in batches of RunnerOptions.BatchSize per transaction;
 // each row goes through the same validation as CreatePerson, all of it
 // before the row's first write, so a failed row leaves nothing behind and
-// the others commit (see importPersonRow). A row whose ID number belongs to a person in the actor's scope
+// the others commit (see importBatch). A row whose ID number belongs to a person in the actor's scope
 // updates that person: only the fields with a value in the file, each
 // change with a history line of source "import" naming the file. The job's
 // progress commits with its batch, so a resumed job starts after the last
@@ -872,8 +872,12 @@ func (s *Store) runPersonImport(ctx context.Context, jr *jobRun) error {
 			for k, v := range result {
 				res[k] = v
 			}
+			ib := newImportBatch(tx, a, p.FileName)
+			if err := ib.prefetch(batch); err != nil {
+				return err
+			}
 			for _, r := range batch {
-				outcome, probs, err := tx.importPersonRow(a, r, p.FileName)
+				outcome, probs, err := ib.row(r)
 				if err != nil {
 					return err
 				}
@@ -893,6 +897,9 @@ func (s *Store) runPersonImport(ctx context.Context, jr *jobRun) error {
 					continue
 				}
 				res[outcome]++
+			}
+			if err := ib.flush(); err != nil {
+				return err
 			}
 			if final {
 				ev := auditEvent(a, "person.import", "job", jr.job.ID, 0)
@@ -988,19 +995,97 @@ func (s *Store) countRows(ctx context.Context, jobID int64, format string) (int6
 	return n, nil
 }
 
-// importPersonRow writes one row: outcome is "created", "updated" or
-// "unchanged", or probs says why the row failed. A row is validated before
-// anything of it is written: preparePerson checks its shape and document,
-// and createPerson and importUpdate check grid, room and duplicates before
-// their first write, so a row problem (a validation or conflict error)
-// never follows a write. Any other error (the database failed) is returned
-// as err and rolls the whole batch back. (A savepoint per row would cost a
-// sixth of the import on SQLite, which writes a sub-journal for it.)
-func (tx *Tx) importPersonRow(a linli.Actor, r *importRow, fileName string) (outcome string, probs []RowProblem, err error) {
+// importBatch writes the rows of one transaction of an import. A new
+// person is checked when its row comes (so a row's problem is its own, and
+// nothing of it is written) but inserted with the batch's other new people
+// at the end, in multi-row statements: one by one, a new person took a
+// dozen round trips, which were most of an import's time on PostgreSQL. A
+// row that needs to see a pending person (an update of one, or a possible
+// duplicate of one) writes the pending ones first.
+type importBatch struct {
+	tx      *Tx
+	a       linli.Actor
+	file    string
+	known   map[string]importKnown // by the blind index of the file's ID numbers
+	pending []newPerson
+	ids     map[string]bool // blind indexes of the pending
+	names   map[string]bool // community, name and birth date of the pending
+	stmts   txStmts
+}
+
+// importKnown is a person an ID number of the batch names: in the
+// registry, or pending (pending is its index in importBatch.pending + 1).
+type importKnown struct {
+	id      int64
+	path    string
+	pending int
+}
+
+func newImportBatch(tx *Tx, a linli.Actor, file string) *importBatch {
+	return &importBatch{tx: tx, a: a, file: file, known: map[string]importKnown{}, ids: map[string]bool{}, names: map[string]bool{}}
+}
+
+// idBidx is the blind index under which a row's ID number is stored.
+func (s *Store) importIDBidx(in linli.PersonInput) string {
+	num := strings.TrimSpace(in.IDNumber)
+	if num == "" || s.keys == nil {
+		return ""
+	}
+	norm := strings.ToUpper(strings.Join(strings.Fields(num), ""))
+	if in.IDType == "" || in.IDType == linli.IDResident {
+		norm = seal.NormalizeIDNumber(num)
+	}
+	return s.keys.BlindIndex(fieldIDNumber, norm)
+}
+
+// prefetch finds the people the batch's ID numbers name, in one query.
+func (ib *importBatch) prefetch(rows []*importRow) error {
+	var args []any
+	for _, r := range rows {
+		if len(r.probs) == 0 {
+			if b := ib.tx.s.importIDBidx(r.in); b != "" {
+				args = append(args, b)
+			}
+		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	// Padded to a power of two (with its first value), so that a few
+	// statement texts serve every batch.
+	size := 8
+	for size < len(args) {
+		size *= 2
+	}
+	for len(args) < size {
+		args = append(args, args[0])
+	}
+	q, err := ib.tx.query(`SELECT id_number_bidx, id, path FROM persons WHERE id_number_bidx IN (?`+strings.Repeat(", ?", len(args)-1)+`) AND id_number_bidx <> ''`, args...)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	for q.Next() {
+		var b string
+		var k importKnown
+		if err := q.Scan(&b, &k.id, &k.path); err != nil {
+			return err
+		}
+		ib.known[b] = k
+	}
+	return q.Err()
+}
+
+// row checks and writes (or queues) one row: outcome is "created",
+// "updated" or "unchanged", or probs says why the row failed. Any other
+// error (the database failed) is returned as err and rolls the whole batch
+// back. (A savepoint per row would cost a sixth of the import on SQLite,
+// which writes a sub-journal for it.)
+func (ib *importBatch) row(r *importRow) (outcome string, probs []RowProblem, err error) {
 	if len(r.probs) > 0 {
 		return "", r.probs, nil
 	}
-	outcome, err = tx.importPerson(a, r, fileName)
+	outcome, err = ib.importPerson(r)
 	if err == nil {
 		return outcome, nil, nil
 	}
@@ -1008,45 +1093,128 @@ func (tx *Tx) importPersonRow(a linli.Actor, r *importRow, fileName string) (out
 	return "", probs, err
 }
 
-// importPerson creates the person of a row, or updates the person in scope
-// with the row's ID number.
-func (tx *Tx) importPerson(a linli.Actor, r *importRow, fileName string) (string, error) {
-	s := tx.s
+// importPerson queues the new person of a row, or updates the person in
+// scope with the row's ID number.
+func (ib *importBatch) importPerson(r *importRow) (string, error) {
+	tx, s, a := ib.tx, ib.tx.s, ib.a
 	in := r.in
-	in.Source, in.SourceNote = linli.SourceImport, fileName
-	bidx := ""
-	if num := strings.TrimSpace(in.IDNumber); num != "" && s.keys != nil {
-		norm := strings.ToUpper(strings.Join(strings.Fields(num), ""))
-		if in.IDType == "" || in.IDType == linli.IDResident {
-			norm = seal.NormalizeIDNumber(num)
-		}
-		bidx = s.keys.BlindIndex(fieldIDNumber, norm)
-	}
-	var curID int64
-	if bidx != "" {
-		var p string
-		err := tx.queryRow(`SELECT id, path FROM persons WHERE id_number_bidx = ? AND id_number_bidx <> ''`, bidx).Scan(&curID, &p)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return "", err
-		case !a.Scope.Contains(p):
+	in.Source, in.SourceNote = linli.SourceImport, ib.file
+	bidx := s.importIDBidx(in)
+	if k, ok := ib.known[bidx]; ok && bidx != "" {
+		if !a.Scope.Contains(k.path) {
 			return "", linli.Conflict("person.duplicate_id_hidden")
 		}
-	}
-	if curID == 0 {
-		if in.RegType == "" {
-			in.RegType = linli.RegRegistered
+		if k.pending > 0 {
+			if err := ib.flush(); err != nil {
+				return "", err
+			}
+			k = ib.known[bidx]
 		}
-		pp, err := s.preparePerson(in, tx.now)
-		if err != nil {
+		return tx.importUpdateRow(a, r, in, k.id)
+	}
+	if in.RegType == "" {
+		in.RegType = linli.RegRegistered
+	}
+	pp, err := s.preparePerson(in, tx.now)
+	if err != nil {
+		return "", err
+	}
+	pp.idChecked = bidx != "" && pp.idBidx == bidx
+	name := ""
+	if g, err := tx.liveGrid(a, pp.in.GridID); err == nil {
+		name = nameKey(keysOf(g.Path).community, pp)
+	}
+	if ib.ids[pp.idBidx] || ib.names[name] {
+		if err := ib.flush(); err != nil { // the checks below must see them
 			return "", err
 		}
-		if _, err := tx.createPerson(a, pp); err != nil {
-			return "", err
-		}
-		return "created", nil
 	}
+	np, err := tx.checkNewPerson(a, pp)
+	if err != nil {
+		return "", err
+	}
+	ib.pending = append(ib.pending, np)
+	if bidx != "" {
+		ib.known[bidx] = importKnown{path: np.grid.Path, pending: len(ib.pending)}
+	}
+	if pp.idBidx != "" {
+		ib.ids[pp.idBidx] = true
+	}
+	if name != "" {
+		ib.names[name] = true
+	}
+	return "created", nil
+}
+
+// nameKey is what checkDuplicates compares for a possible duplicate
+// (community, name, birth date), or "" when it does not look.
+func nameKey(community int64, pp personPrep) string {
+	if pp.in.ConfirmDuplicate || pp.in.BirthDate.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(community, 10) + "\x00" + pp.in.Name + "\x00" + dateStr(pp.in.BirthDate)
+}
+
+// flush inserts the pending people with the rows createPerson writes for
+// each: the person, phones, the "created" history line, search terms and
+// the audit record.
+func (ib *importBatch) flush() error {
+	tx, n := ib.tx, len(ib.pending)
+	if n == 0 {
+		return nil
+	}
+	ids, err := tx.ids("persons", n)
+	if err != nil {
+		return err
+	}
+	var pArgs, phArgs, hArgs, tArgs []any
+	actor := nullInt(ib.a.UserID)
+	for i, np := range ib.pending {
+		pArgs = append(append(pArgs, ids[i]), np.values(tx)...)
+		masks := make([]string, len(np.pp.phones))
+		for j, ph := range np.pp.phones {
+			phArgs = append(phArgs, ids[i], ph.sealed, ph.bidx, ph.masked, j)
+			masks[j] = ph.masked
+		}
+		hArgs = append(hArgs, ids[i], "created", "", "", np.in.Source, np.in.SourceNote, actor, tx.s.d.t(tx.now))
+		for _, t := range personTerms(np.in.Name, np.in.Address, masks) {
+			tArgs = append(tArgs, t, np.grid.Path, ids[i])
+		}
+	}
+	for _, ins := range []struct {
+		table string
+		cols  []string
+		args  []any
+	}{
+		{"persons", append([]string{"id"}, newPersonCols...), pArgs},
+		{"person_phones", []string{"person_id", "phone", "phone_bidx", "phone_masked", "position"}, phArgs},
+		{"person_history", []string{"person_id", "field", "old_value", "new_value", "source", "note", "actor_id", "at"}, hArgs},
+		{"person_terms", []string{"term", "path", "person_id"}, tArgs},
+	} {
+		if err := ib.stmts.insert(tx, ins.table, ins.cols, ins.args); err != nil {
+			return err
+		}
+	}
+	for i, np := range ib.pending {
+		if err := tx.audit(auditEvent(ib.a, "person.create", "person", ids[i], np.grid.ID)); err != nil {
+			return err
+		}
+	}
+	for b, k := range ib.known {
+		if k.pending > 0 {
+			ib.known[b] = importKnown{id: ids[k.pending-1], path: k.path}
+		}
+	}
+	ib.pending = ib.pending[:0]
+	clear(ib.ids)
+	clear(ib.names)
+	return nil
+}
+
+// importUpdateRow updates the person curID (in the actor's scope) from a
+// row: the fields without a value in the file keep theirs.
+func (tx *Tx) importUpdateRow(a linli.Actor, r *importRow, in linli.PersonInput, curID int64) (string, error) {
+	s := tx.s
 	cur, err := tx.person(a, curID)
 	if err != nil {
 		return "", err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -412,6 +413,74 @@ func TestPersonExportJob(t *testing.T) {
 		evs, err := s.SearchAudit(ctx, linli.NewActor(0, "auditor", []linli.Role{linli.RoleAuditAdmin}, linli.Scope{}), linli.AuditQuery{Action: "person.export", Limit: 5})
 		if err != nil || len(evs) != 1 || evs[0].Detail != "rows=1 masked" || evs[0].ActorName != "exporter" {
 			t.Fatalf("audit = %+v, %v", evs, err)
+		}
+	})
+}
+
+// New people of a batch are written together at its end; a later row of
+// the same batch still sees them: the same ID number again updates the
+// person, a namesake born the same day is a possible duplicate, and the
+// rows that failed leave nothing. Every new person gets what CreatePerson
+// writes (history line, phones, search terms, audit record).
+func TestPersonImportRowsSeeEarlierRowsOfTheirBatch(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		tr := mustTree(t, s)
+		a := jobUser(t, s, "importer", []linli.Role{linli.RoleCommunityWorker}, tr.a)
+		g := tr.gridA.Code
+		idA, idB, idC := idWith("11010119800101011"), idWith("11010119900202022"), idWith("11010119900202033")
+		csv := "姓名,身份证号,出生日期,手机,网格代码,地址\n" +
+			"东方明," + idA + ",,13800138011," + g + ",多福巷1号\n" +
+			"西门雪," + idB + ",,13800138022," + g + ",多福巷2号\n" +
+			"东方明," + idA + ",,13800138011," + g + ",多福巷11号\n" + // A again: an update
+			"西门雪," + idC + ",,13800138033," + g + ",多福巷3号\n" + // B's namesake, same birth date
+			"南宫错," + idA[:17] + "Z,,13800138044," + g + ",多福巷4号\n" // a bad ID
+		j := uploadAndStart(t, s, a, "同批.csv", []byte(csv))
+		runAll(t, s.NewRunner(store.RunnerOptions{}))
+		j, err := s.JobFor(ctx, a, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State != store.JobDone || j.Result["created"] != 2 || j.Result["updated"] != 1 || j.Failed != 2 {
+			t.Fatalf("job = %+v", j)
+		}
+		var report []store.ImportRowError
+		if err := s.PersonImportErrors(ctx, a, j.ID, func([]string) error { return nil },
+			func(e store.ImportRowError) error { report = append(report, e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(report) != 2 || report[0].Row != 5 || report[0].Problems[0].Key != "person.possible_duplicate" || report[1].Row != 6 {
+			t.Fatalf("report = %+v", report)
+		}
+		if n := countRows(t, s, "persons"); n != 2 {
+			t.Fatalf("persons = %d, want 2", n)
+		}
+		ps, err := s.SearchPersons(ctx, a, linli.PersonQuery{Text: "东方"})
+		if err != nil || len(ps) != 1 || ps[0].Address != "多福巷11号" || len(ps[0].PhoneMasked) != 1 {
+			t.Fatalf("search 东方 = %+v, %v", ps, err)
+		}
+		if ps, err := s.SearchPersons(ctx, a, linli.PersonQuery{Text: "8022"}); err != nil || len(ps) != 1 || ps[0].Name != "西门雪" {
+			t.Fatalf("search by the last 4 digits of B's phone = %+v, %v", ps, err)
+		}
+		hist, err := s.PersonHistory(ctx, a, ps[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fields []string
+		for _, h := range hist {
+			fields = append(fields, h.Field)
+		}
+		if !slices.Contains(fields, "created") || !slices.Contains(fields, "address") {
+			t.Fatalf("history of A = %v", fields)
+		}
+		for q, want := range map[string]int{
+			`SELECT COUNT(*) FROM audit WHERE action = 'person.create'`: 2,
+			`SELECT COUNT(*) FROM audit WHERE action = 'person.update'`: 1,
+			`SELECT COUNT(*) FROM person_phones`:                         2,
+		} {
+			if got := count(t, s, q); got != want {
+				t.Errorf("%s = %d, want %d", q, got, want)
+			}
 		}
 	})
 }

@@ -147,12 +147,18 @@ func (tx *Tx) indexPerson(p linli.Person) error {
 	if _, err := tx.exec(`DELETE FROM person_terms WHERE person_id = ?`, p.ID); err != nil {
 		return err
 	}
-	for _, t := range personTerms(p.Name, p.Address, p.PhoneMasked) {
-		if _, err := tx.exec(`INSERT INTO person_terms (term, path, person_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, t, p.Path, p.ID); err != nil {
-			return err
-		}
+	return tx.insertTerms(p)
+}
+
+// insertTerms adds the search terms of a person who has none yet, in one
+// statement.
+func (tx *Tx) insertTerms(p linli.Person) error {
+	terms := personTerms(p.Name, p.Address, p.PhoneMasked)
+	args := make([]any, 0, 3*len(terms))
+	for _, t := range terms {
+		args = append(args, t, p.Path, p.ID)
 	}
-	return nil
+	return tx.insertRows(`INSERT INTO person_terms (term, path, person_id) VALUES `, 3, args, ` ON CONFLICT DO NOTHING`)
 }
 
 // prefixUpper is the exclusive upper bound of the strings starting with p

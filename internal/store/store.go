@@ -271,7 +271,8 @@ type Tx struct {
 	now        time.Time
 	unprepared []string
 	onCommit   []func()
-	head       *auditHead // the chain's head after this transaction's last append (SQLite)
+	head       *auditHead           // the chain's head after this transaction's last append (SQLite)
+	grids      map[int64]linli.Area // live grids this transaction has read (liveGrid)
 }
 
 // stmt returns the transaction's handle on a statement prepared once per
@@ -330,6 +331,28 @@ func (tx *Tx) queryRow(q string, args ...any) scanner {
 		return rowErr{err}
 	}
 	return st.QueryRowContext(tx.ctx, args...)
+}
+
+// insertRows runs head (INSERT INTO t (cols) VALUES ) with one tuple of
+// ncol placeholders per ncol values of args, then tail: a few rows of one
+// use case in one round trip instead of one each. Nothing to insert is not
+// an error.
+func (tx *Tx) insertRows(head string, ncol int, args []any, tail string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	tuple := "(?" + strings.Repeat(", ?", ncol-1) + ")"
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range len(args) / ncol {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteString(tail)
+	_, err := tx.exec(b.String(), args...)
+	return err
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
