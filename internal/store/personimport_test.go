@@ -476,7 +476,7 @@ func TestPersonImportRowsSeeEarlierRowsOfTheirBatch(t *testing.T) {
 		for q, want := range map[string]int{
 			`SELECT COUNT(*) FROM audit WHERE action = 'person.create'`: 2,
 			`SELECT COUNT(*) FROM audit WHERE action = 'person.update'`: 1,
-			`SELECT COUNT(*) FROM person_phones`:                         2,
+			`SELECT COUNT(*) FROM person_phones`:                        2,
 		} {
 			if got := count(t, s, q); got != want {
 				t.Errorf("%s = %d, want %d", q, got, want)
