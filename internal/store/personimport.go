@@ -1025,7 +1025,8 @@ func newImportBatch(tx *Tx, a linli.Actor, file string) *importBatch {
 	return &importBatch{tx: tx, a: a, file: file, known: map[string]importKnown{}, ids: map[string]bool{}, names: map[string]bool{}}
 }
 
-// idBidx is the blind index under which a row's ID number is stored.
+// importIDBidx is the blind index under which a row's ID number is
+// stored.
 func (s *Store) importIDBidx(in linli.PersonInput) string {
 	num := strings.TrimSpace(in.IDNumber)
 	if num == "" || s.keys == nil {
@@ -1051,15 +1052,7 @@ func (ib *importBatch) prefetch(rows []*importRow) error {
 	if len(args) == 0 {
 		return nil
 	}
-	// Padded to a power of two (with its first value), so that a few
-	// statement texts serve every batch.
-	size := 8
-	for size < len(args) {
-		size *= 2
-	}
-	for len(args) < size {
-		args = append(args, args[0])
-	}
+	args = padPow2(args)
 	q, err := ib.tx.query(`SELECT id_number_bidx, id, path FROM persons WHERE id_number_bidx IN (?`+strings.Repeat(", ?", len(args)-1)+`) AND id_number_bidx <> ''`, args...)
 	if err != nil {
 		return err

@@ -436,16 +436,7 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 		if len(ids) == 0 {
 			return out, nil
 		}
-		// The id list is padded (with its first id again) to a power of
-		// two, so that a few statement texts serve every chunk and can be
-		// prepared once.
-		size := 8
-		for size < len(ids) {
-			size *= 2
-		}
-		for len(ids) < size {
-			ids = append(ids, ids[0])
-		}
+		ids = padPow2(ids)
 		w := append([]string{`p.id IN (?` + strings.Repeat(`, ?`, len(ids)-1) + `)`}, where...)
 		pq := fmt.Sprintf(`SELECT %s FROM persons p WHERE %s`, personListCols, strings.Join(w, " AND "))
 		pst, err := s.prepared(ctx, pq)
@@ -484,6 +475,20 @@ func (s *Store) searchTerms(ctx context.Context, sc linli.Scope, terms []termSou
 		}
 		cur = order[len(order)-1]
 	}
+}
+
+// padPow2 pads the values of an IN list (with its first value again) to
+// a power of two, at least 8, so that a few statement texts serve every
+// length and each is prepared once.
+func padPow2(xs []any) []any {
+	size := 8
+	for size < len(xs) {
+		size *= 2
+	}
+	for len(xs) < size {
+		xs = append(xs, xs[0])
+	}
+	return xs
 }
 
 // errSearchNoKeys: the store was opened without the sealing keys.
