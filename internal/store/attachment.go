@@ -115,9 +115,10 @@ func (s *Store) SaveAttachment(ctx context.Context, a linli.Actor, contentType s
 			tx.s.d.t(tx.now.Add(-attachmentTTL))); err != nil {
 			return err
 		}
-		if a.UserID != 0 {
+		if a.UserID != 0 || a.TokenID != 0 {
 			var n int
-			if err := tx.queryRow(`SELECT COUNT(*) FROM wo_attachments WHERE order_id IS NULL AND uploaded_by = ?`, a.UserID).Scan(&n); err != nil {
+			if err := tx.queryRow(`SELECT COUNT(*) FROM wo_attachments WHERE order_id IS NULL AND (uploaded_by = ? OR uploaded_token = ?)`,
+				nullInt(a.UserID), nullInt(a.TokenID)).Scan(&n); err != nil {
 				return err
 			}
 			if n >= maxPendingUploads {
@@ -142,8 +143,9 @@ func (tx *Tx) insertAttachment(a linli.Actor, x *Attachment) error {
 		return err
 	}
 	x.Name, x.UploadedBy, x.CreatedAt = hex.EncodeToString(raw[:]), a.UserID, tx.now
-	id, err := tx.insert(`INSERT INTO wo_attachments (order_id, name, content_type, size, width, height, data, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		nullInt(x.OrderID), x.Name, x.ContentType, len(x.Data), x.Width, x.Height, x.Data, nullInt(a.UserID), tx.s.d.t(tx.now))
+	id, err := tx.insert(`INSERT INTO wo_attachments (order_id, name, content_type, size, width, height, data, uploaded_by, uploaded_token, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullInt(x.OrderID), x.Name, x.ContentType, len(x.Data), x.Width, x.Height, x.Data, nullInt(a.UserID), nullInt(a.TokenID), tx.s.d.t(tx.now))
 	if err != nil {
 		return err
 	}
@@ -163,8 +165,8 @@ func (s *Store) Attachment(ctx context.Context, a linli.Actor, name string) (Att
 	cond, args := woVisible(a)
 	var data []byte
 	x, err := scanAttachment(s.queryRow(ctx, `SELECT `+attCols+`, t.data FROM wo_attachments t LEFT JOIN work_orders o ON o.id = t.order_id
-		WHERE t.name = ? AND ((t.order_id IS NULL AND t.uploaded_by = ?) OR (t.order_id IS NOT NULL AND `+cond+`))`,
-		append([]any{name, a.UserID}, args...)...), &data)
+		WHERE t.name = ? AND ((t.order_id IS NULL AND (t.uploaded_by = ? OR t.uploaded_token = ?)) OR (t.order_id IS NOT NULL AND `+cond+`))`,
+		append([]any{name, nullInt(a.UserID), nullInt(a.TokenID)}, args...)...), &data)
 	if err != nil {
 		return Attachment{}, s.mapErr(err)
 	}
@@ -192,11 +194,11 @@ func (s *Store) PendingAttachments(ctx context.Context, a linli.Actor, names []s
 			valid = append(valid, n)
 		}
 	}
-	if len(valid) == 0 || a.UserID == 0 {
+	if len(valid) == 0 || (a.UserID == 0 && a.TokenID == 0) {
 		return nil, nil
 	}
-	list, err := s.listAttachments(ctx, `SELECT `+attCols+` FROM wo_attachments t WHERE t.order_id IS NULL AND t.uploaded_by = ? AND t.name IN (?`+
-		strings.Repeat(", ?", len(valid)-1)+`)`, append([]any{a.UserID}, valid...)...)
+	list, err := s.listAttachments(ctx, `SELECT `+attCols+` FROM wo_attachments t WHERE t.order_id IS NULL AND (t.uploaded_by = ? OR t.uploaded_token = ?)
+		AND t.name IN (?`+strings.Repeat(", ?", len(valid)-1)+`)`, append([]any{nullInt(a.UserID), nullInt(a.TokenID)}, valid...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -169,3 +169,61 @@ func TestAttachmentRulesAndCleanup(t *testing.T) {
 		}
 	})
 }
+
+// An upload by an API token belongs to that token: only it reads the
+// photo before the order exists and links it to an order; another token,
+// a resident or staff cannot.
+func TestAttachmentOfAToken(t *testing.T) {
+	forEachDB(t, func(t *testing.T, s *store.Store, c *clock) {
+		ctx := context.Background()
+		f := mustWOFixture(t, s)
+		sys, err := s.CreateUser(ctx, linli.ConsoleActor(), linli.UserInput{Username: "sys.admin", DisplayName: "系统管理员",
+			Roles: []linli.Role{linli.RoleSystemAdmin}, OrgUnitID: f.unit.ID, ScopeIDs: []int64{f.tr.district.ID}}, "sealed-hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := linli.NewActor(sys.ID, "sys.admin", []linli.Role{linli.RoleSystemAdmin}, linli.Scope{AreaIDs: []int64{f.tr.district.ID}, Paths: []string{f.tr.district.Path}})
+		tokens := map[string]linli.Actor{}
+		for _, name := range []string{"hotline", "other"} {
+			if _, err := s.CreateAPIToken(ctx, admin, name, linli.RoleCommunityWorker, []int64{f.tr.a.ID}, "hash-"+name); err != nil {
+				t.Fatal(err)
+			}
+			if tokens[name], err = s.TokenActor(ctx, "hash-"+name); err != nil || tokens[name].TokenID == 0 {
+				t.Fatalf("token actor %s = %+v, %v", name, tokens[name], err)
+			}
+		}
+		hotline, other := tokens["hotline"], tokens["other"]
+		x, err := s.SaveAttachment(ctx, hotline, "image/jpeg", 4, 3, jpegBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Attachment(ctx, hotline, x.Name); err != nil || !bytes.Equal(got.Data, jpegBytes) {
+			t.Fatalf("the token reads its upload = %+v, %v", got, err)
+		}
+		for _, a := range []linli.Actor{other, f.clerk, mustResident(t, s, "wang.daye")} {
+			if _, err := s.Attachment(ctx, a, x.Name); !errors.Is(err, linli.ErrNotFound) {
+				t.Fatalf("%s/%d reads the token's upload: %v", a.Username, a.TokenID, err)
+			}
+			if got, _ := s.PendingAttachments(ctx, a, []string{x.Name}); len(got) != 0 {
+				t.Fatalf("%s/%d has the token's upload pending", a.Username, a.TokenID)
+			}
+		}
+		in := linli.WorkOrderInput{ServiceCode: f.svc.Code, AreaID: f.tr.a.ID, Description: "灯不亮", ContactName: "王先生",
+			ContactPhone: "13800138000", Answers: map[string][]string{"what": {"light"}}, AttachmentNames: []string{x.Name}}
+		for _, a := range []linli.Actor{other, f.clerk} {
+			if _, _, err := s.CreateWorkOrder(ctx, a, in); !errors.Is(err, linli.ErrInvalid) {
+				t.Fatalf("%s/%d links the token's upload: %v", a.Username, a.TokenID, err)
+			}
+		}
+		if got, err := s.PendingAttachments(ctx, hotline, []string{x.Name}); err != nil || len(got) != 1 {
+			t.Fatalf("the token's pending uploads = %v, %v", got, err)
+		}
+		o, _, err := s.CreateWorkOrder(ctx, hotline, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list, err := s.Attachments(ctx, f.clerk, o.ID); err != nil || len(list) != 1 || list[0].Name != x.Name {
+			t.Fatalf("photos of the token's order = %v, %v", list, err)
+		}
+	})
+}

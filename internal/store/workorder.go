@@ -353,8 +353,8 @@ func (s *Store) createWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 			return err
 		}
 		for _, name := range in.AttachmentNames {
-			res, err := tx.exec(`UPDATE wo_attachments SET order_id = ? WHERE name = ? AND order_id IS NULL AND (uploaded_by = ? OR uploaded_by IS NULL)`,
-				id, name, nullInt(a.UserID))
+			res, err := tx.exec(`UPDATE wo_attachments SET order_id = ? WHERE name = ? AND order_id IS NULL AND (uploaded_by = ? OR uploaded_token = ?)`,
+				id, name, nullInt(a.UserID), nullInt(a.TokenID))
 			if err != nil {
 				return err
 			}

@@ -386,6 +386,7 @@ wo_attachments.height integer NOT NULL DEFAULT 0
 wo_attachments.data bytea NOT NULL
 wo_attachments.uploaded_by bigint
 wo_attachments.created_at timestamp with time zone NOT NULL
+wo_attachments.uploaded_token bigint
 wo_callbacks.id bigint NOT NULL
 wo_callbacks.order_id bigint NOT NULL
 wo_callbacks.reason text NOT NULL
@@ -627,6 +628,7 @@ wo_attachments wo_attachments_name_key UNIQUE (name)
 wo_attachments wo_attachments_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
 wo_attachments wo_attachments_pkey PRIMARY KEY (id)
 wo_attachments wo_attachments_uploaded_by_fkey FOREIGN KEY (uploaded_by) REFERENCES users(id)
+wo_attachments wo_attachments_uploaded_token_fkey FOREIGN KEY (uploaded_token) REFERENCES api_tokens(id)
 wo_callbacks wo_callbacks_done_by_fkey FOREIGN KEY (done_by) REFERENCES users(id)
 wo_callbacks wo_callbacks_order_id_fkey FOREIGN KEY (order_id) REFERENCES work_orders(id)
 wo_callbacks wo_callbacks_pkey PRIMARY KEY (id)

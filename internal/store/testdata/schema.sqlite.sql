@@ -589,7 +589,7 @@ CREATE TABLE wo_attachments (
     data         BLOB NOT NULL,
     uploaded_by  INTEGER REFERENCES users(id),
     created_at   TEXT NOT NULL
-);
+, uploaded_token INTEGER REFERENCES api_tokens(id));
 
 -- table wo_callbacks
 CREATE TABLE wo_callbacks (
