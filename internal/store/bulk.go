@@ -306,7 +306,7 @@ func (l *BulkLoader) Close() (BulkResult, error) {
 		}
 	}
 	if !l.s.d.pg() {
-		_, _ = l.s.db.ExecContext(context.WithoutCancel(l.ctx), `PRAGMA cache_size = `+strconv.Itoa(l.prevCache)+`; PRAGMA temp_store = `+strconv.Itoa(l.prevTemp))
+		_, _ = l.s.db.ExecContext(context.WithoutCancel(l.ctx), `PRAGMA cache_size = `+strconv.Itoa(l.prevCache))
 	}
 	return l.res, l.failed()
 }
@@ -1032,17 +1032,38 @@ func (s *Store) FinishBulkLoad(ctx context.Context) error {
 			return s.mapErr(err)
 		}
 	}
-	var missing []string
-	for _, ix := range s.bulkDeferred() {
-		q := `SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`
-		if s.d.pg() {
-			q = `SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`
+	// The deferred indexes that exist, in one query (this runs at every
+	// start of serve).
+	deferred := s.bulkDeferred()
+	names := make([]any, len(deferred))
+	for i, ix := range deferred {
+		names[i] = ix.name
+	}
+	q := `SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (?` + strings.Repeat(", ?", len(names)-1) + `)`
+	if s.d.pg() {
+		q = `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN (?` + strings.Repeat(", ?", len(names)-1) + `)`
+	}
+	rows, err := s.query(ctx, q, names...)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	present := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
 		}
-		switch err := s.queryRow(ctx, q, ix.name).Scan(&one); {
-		case errors.Is(err, sql.ErrNoRows):
+		present[n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s.mapErr(err)
+	}
+	var missing []string
+	for _, ix := range deferred {
+		if !present[ix.name] {
 			missing = append(missing, ix.create)
-		case err != nil:
-			return s.mapErr(err)
 		}
 	}
 	if !staged && len(missing) == 0 {
