@@ -910,8 +910,29 @@ func (ts *txStmts) insert(tx *Tx, table string, cols []string, args []any) error
 // PostgreSQL 65,535.
 const maxParams = 30000
 
-// multiRowSQL caches the text of multi-row INSERTs by head, tuple and rows.
+// multiRowSQL caches the text of multi-row INSERTs by head, tuple, tail
+// and rows.
 var multiRowSQL sync.Map
+
+// multiRow is the text head + k times tuple, separated by commas, + tail.
+func multiRow(head, tuple, tail string, k int) string {
+	key := head + "\x00" + tuple + "\x00" + tail + "\x00" + strconv.Itoa(k)
+	if q, ok := multiRowSQL.Load(key); ok {
+		return q.(string)
+	}
+	var sb strings.Builder
+	sb.Grow(len(head) + k*(len(tuple)+2) + len(tail))
+	sb.WriteString(head)
+	for i := range k {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(tuple)
+	}
+	sb.WriteString(tail)
+	q, _ := multiRowSQL.LoadOrStore(key, sb.String())
+	return q.(string)
+}
 
 // insertMany inserts rows of the tuple's shape with multi-row INSERTs of
 // up to 1,000 rows (fewer for wide rows); the rest is split into powers of
@@ -930,21 +951,8 @@ func (ts *txStmts) insertMany(tx *Tx, head, tuple string, args []any) error {
 		} else {
 			k = 1 << (bitLen(k) - 1)
 		}
-		key := head + "\x00" + tuple + "\x00" + strconv.Itoa(k)
-		q, ok := multiRowSQL.Load(key)
-		if !ok {
-			var sb strings.Builder
-			sb.Grow(len(head) + k*(len(tuple)+2))
-			sb.WriteString(head)
-			for i := range k {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString(tuple)
-			}
-			q, _ = multiRowSQL.LoadOrStore(key, sb.String())
-		}
-		st, err := ts.get(tx, q.(string))
+		q := multiRow(head, tuple, "", k)
+		st, err := ts.get(tx, q)
 		if err != nil {
 			return err
 		}

@@ -341,17 +341,7 @@ func (tx *Tx) insertRows(head string, ncol int, args []any, tail string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	tuple := "(?" + strings.Repeat(", ?", ncol-1) + ")"
-	var b strings.Builder
-	b.WriteString(head)
-	for i := range len(args) / ncol {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(tuple)
-	}
-	b.WriteString(tail)
-	_, err := tx.exec(b.String(), args...)
+	_, err := tx.exec(multiRow(head, "(?"+strings.Repeat(", ?", ncol-1)+")", tail, len(args)/ncol), args...)
 	return err
 }
 
