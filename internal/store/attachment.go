@@ -117,8 +117,8 @@ func (s *Store) SaveAttachment(ctx context.Context, a linli.Actor, contentType s
 		}
 		if a.UserID != 0 || a.TokenID != 0 {
 			var n int
-			if err := tx.queryRow(`SELECT COUNT(*) FROM wo_attachments WHERE order_id IS NULL AND (uploaded_by = ? OR uploaded_token = ?)`,
-				nullInt(a.UserID), nullInt(a.TokenID)).Scan(&n); err != nil {
+			own, args := ownUpload("", a)
+			if err := tx.queryRow(`SELECT COUNT(*) FROM wo_attachments WHERE order_id IS NULL AND `+own, args...).Scan(&n); err != nil {
 				return err
 			}
 			if n >= maxPendingUploads {
@@ -132,6 +132,13 @@ func (s *Store) SaveAttachment(ctx context.Context, a linli.Actor, contentType s
 	}
 	x.Data = nil
 	return x, nil
+}
+
+// ownUpload is the condition that an upload (columns prefixed by p) is
+// the actor's own: uploaded by its account, or by its API token. NULLs
+// never compare equal, so an actor that is neither owns nothing.
+func ownUpload(p string, a linli.Actor) (string, []any) {
+	return "(" + p + "uploaded_by = ? OR " + p + "uploaded_token = ?)", []any{nullInt(a.UserID), nullInt(a.TokenID)}
 }
 
 // insertAttachment stores x (checked) under a new random name, linked to
@@ -164,9 +171,10 @@ func (s *Store) Attachment(ctx context.Context, a linli.Actor, name string) (Att
 	}
 	cond, args := woVisible(a)
 	var data []byte
+	own, oargs := ownUpload("t.", a)
 	x, err := scanAttachment(s.queryRow(ctx, `SELECT `+attCols+`, t.data FROM wo_attachments t LEFT JOIN work_orders o ON o.id = t.order_id
-		WHERE t.name = ? AND ((t.order_id IS NULL AND (t.uploaded_by = ? OR t.uploaded_token = ?)) OR (t.order_id IS NOT NULL AND `+cond+`))`,
-		append([]any{name, nullInt(a.UserID), nullInt(a.TokenID)}, args...)...), &data)
+		WHERE t.name = ? AND ((t.order_id IS NULL AND `+own+`) OR (t.order_id IS NOT NULL AND `+cond+`))`,
+		append(append([]any{name}, oargs...), args...)...), &data)
 	if err != nil {
 		return Attachment{}, s.mapErr(err)
 	}
@@ -197,8 +205,9 @@ func (s *Store) PendingAttachments(ctx context.Context, a linli.Actor, names []s
 	if len(valid) == 0 || (a.UserID == 0 && a.TokenID == 0) {
 		return nil, nil
 	}
-	list, err := s.listAttachments(ctx, `SELECT `+attCols+` FROM wo_attachments t WHERE t.order_id IS NULL AND (t.uploaded_by = ? OR t.uploaded_token = ?)
-		AND t.name IN (?`+strings.Repeat(", ?", len(valid)-1)+`)`, append([]any{nullInt(a.UserID), nullInt(a.TokenID)}, valid...)...)
+	own, args := ownUpload("t.", a)
+	list, err := s.listAttachments(ctx, `SELECT `+attCols+` FROM wo_attachments t WHERE t.order_id IS NULL AND `+own+`
+		AND t.name IN (?`+strings.Repeat(", ?", len(valid)-1)+`)`, append(args, valid...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -353,8 +353,9 @@ func (s *Store) createWorkOrder(ctx context.Context, a linli.Actor, in linli.Wor
 			return err
 		}
 		for _, name := range in.AttachmentNames {
-			res, err := tx.exec(`UPDATE wo_attachments SET order_id = ? WHERE name = ? AND order_id IS NULL AND (uploaded_by = ? OR uploaded_token = ?)`,
-				id, name, nullInt(a.UserID), nullInt(a.TokenID))
+			own, oargs := ownUpload("", a)
+			res, err := tx.exec(`UPDATE wo_attachments SET order_id = ? WHERE name = ? AND order_id IS NULL AND `+own,
+				append([]any{id, name}, oargs...)...)
 			if err != nil {
 				return err
 			}
